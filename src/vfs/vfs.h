@@ -1,0 +1,129 @@
+/* The storage interface (DESIGN "vfs/").  The server calls these through
+ * a share's ops table; backends never know about SMB2 commands.  Every
+ * error leaves a backend as an NTSTATUS (errno is mapped once, at the
+ * bottom of the posix backend: vfs_errno_to_status). */
+#ifndef DAX_VFS_H
+#define DAX_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/ntstatus.h"
+
+struct vfs_share;
+struct vfs_handle;
+
+struct vfs_stat {
+	uint64_t size;
+	uint64_t alloc;        /* bytes allocated (st_blocks * 512) */
+	uint64_t file_id;      /* stable 64-bit id: the inode */
+	uint64_t dev;
+	uint32_t nlink;
+	uint32_t mode;         /* st_mode */
+	bool is_dir;
+	uint64_t creation_time;  /* NT times (100 ns since 1601) */
+	uint64_t access_time;
+	uint64_t write_time;
+	uint64_t change_time;
+	uint32_t attributes;   /* DOS attributes (FILE_ATTRIBUTE_*) */
+};
+
+/* Arguments of an open.  path is UTF-8, '/'-separated, relative to the
+ * share root, already validated by the server (no "..", no empty or "."
+ * components, no ':'); "" is the share root itself. */
+struct vfs_open_args {
+	const char *path;
+	uint32_t disposition;   /* FILE_SUPERSEDE .. FILE_OVERWRITE_IF */
+	bool directory;         /* FILE_DIRECTORY_FILE: must be / create a dir */
+	bool non_directory;     /* FILE_NON_DIRECTORY_FILE: must not be a dir */
+	bool read;              /* needs read access to data */
+	bool write;             /* needs write access to data (or truncation) */
+	uint32_t attributes;    /* FileAttributes for a new file */
+	uint64_t allocation;    /* initial allocation hint (0 = none) */
+};
+
+/* One entry of a directory listing ("." and ".." are not included). */
+struct vfs_dirent {
+	char *name;             /* UTF-8, malloc'd */
+	struct vfs_stat st;
+};
+
+struct vfs_statfs {
+	uint64_t block_size;
+	uint64_t total_blocks;
+	uint64_t free_blocks;
+	uint64_t avail_blocks;
+	uint32_t max_name_len;
+	uint64_t fs_id;
+};
+
+/* Time fields in set_times: 0 means "do not change". */
+struct vfs_times {
+	uint64_t creation_time, access_time, write_time, change_time;
+};
+
+struct vfs_ops {
+	const char *name;
+	/* Opens or creates per args.  *action gets FILE_OPENED, FILE_CREATED,
+	 * FILE_OVERWRITTEN or FILE_SUPERSEDED. Errors: OBJECT_NAME_NOT_FOUND,
+	 * OBJECT_PATH_NOT_FOUND (a missing parent), OBJECT_NAME_COLLISION
+	 * (FILE_CREATE of an existing name), FILE_IS_A_DIRECTORY,
+	 * NOT_A_DIRECTORY, ACCESS_DENIED, ... */
+	NTSTATUS (*open)(struct vfs_share *s, const struct vfs_open_args *args,
+			 struct vfs_handle **out, uint32_t *action);
+	void (*close)(struct vfs_handle *h);
+	NTSTATUS (*fstat)(struct vfs_handle *h, struct vfs_stat *st);
+	/* Reads up to len bytes at off into dst; *done gets the count (0 at or
+	 * past end of file, which the caller turns into END_OF_FILE). */
+	NTSTATUS (*pread)(struct vfs_handle *h, void *dst, size_t len, uint64_t off, size_t *done);
+	/* Writes all len bytes at off.  durable: return only once the data is
+	 * on stable storage (DESIGN "Storage and durability"). */
+	NTSTATUS (*pwrite)(struct vfs_handle *h, const void *src, size_t len, uint64_t off,
+			   bool durable);
+	/* Makes all written data of the file durable. */
+	NTSTATUS (*flush)(struct vfs_handle *h);
+	NTSTATUS (*truncate)(struct vfs_handle *h, uint64_t size);
+	NTSTATUS (*allocate)(struct vfs_handle *h, uint64_t size);
+	NTSTATUS (*set_times)(struct vfs_handle *h, const struct vfs_times *t);
+	/* Stores the DOS attributes (READONLY, HIDDEN, SYSTEM, ARCHIVE, ...). */
+	NTSTATUS (*set_attributes)(struct vfs_handle *h, uint32_t attributes);
+	/* Lists the whole directory into a malloc'd array (freed with
+	 * vfs_dirents_free).  At most max entries (the server's limit): more is
+	 * STATUS_INSUFFICIENT_RESOURCES. */
+	NTSTATUS (*readdir)(struct vfs_handle *h, struct vfs_dirent **out, size_t *count, size_t max);
+	/* Removes the file or (empty) directory this handle names; a non-empty
+	 * directory is DIRECTORY_NOT_EMPTY. */
+	NTSTATUS (*unlink)(struct vfs_handle *h);
+	/* Renames the handle's file to new_path (same validation as open).
+	 * Existing target: OBJECT_NAME_COLLISION unless replace; a directory
+	 * target is never replaced (ACCESS_DENIED).  The handle keeps working
+	 * and reports the new path. */
+	NTSTATUS (*rename)(struct vfs_handle *h, const char *new_path, bool replace);
+	/* Probes whether path would be a directory without opening it for I/O
+	 * (used by the server for checks such as delete-on-close of a non-empty
+	 * directory). Returns OBJECT_NAME_NOT_FOUND when absent. */
+	NTSTATUS (*is_empty_dir)(struct vfs_handle *h, bool *empty);
+	NTSTATUS (*statfs)(struct vfs_share *s, struct vfs_statfs *out);
+	/* The handle's current share-relative path (UTF-8, "" for the root). */
+	const char *(*path)(struct vfs_handle *h);
+	void (*share_close)(struct vfs_share *s);
+};
+
+/* A share's storage root. */
+struct vfs_share {
+	const struct vfs_ops *ops;
+	int root_fd;          /* O_PATH|O_DIRECTORY fd of the share root */
+	bool read_only;       /* refuse every modifying call (ACCESS_DENIED) */
+	bool case_sensitive;  /* false: fall back to a case-insensitive lookup */
+};
+
+/* Opens a posix-backend share rooted at dir.  NULL (with a message in err)
+ * if dir does not exist or is not a directory. */
+struct vfs_share *vfs_posix_share_open(const char *dir, bool read_only, char *err, size_t errlen);
+
+NTSTATUS vfs_errno_to_status(int err);
+void vfs_dirents_free(struct vfs_dirent *d, size_t count);
+
+#endif
