@@ -20,6 +20,14 @@ void buf_free(struct buf *b)
 
 uint8_t *buf_reserve(struct buf *b, size_t n)
 {
+	uint8_t *p = buf_reserve_uninit(b, n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+uint8_t *buf_reserve_uninit(struct buf *b, size_t n)
+{
 	if (b->err || n > b->max - b->len) {
 		b->err = true;
 		return NULL;
@@ -39,7 +47,6 @@ uint8_t *buf_reserve(struct buf *b, size_t n)
 		b->cap = cap;
 	}
 	uint8_t *p = b->p + b->len;
-	memset(p, 0, n);
 	b->len += n;
 	return p;
 }

@@ -21,6 +21,8 @@ void buf_free(struct buf *b);
 static inline void buf_reset(struct buf *b) { b->len = 0; b->err = false; }
 /* Appends n zero bytes and returns a pointer to them, or NULL on error. */
 uint8_t *buf_reserve(struct buf *b, size_t n);
+/* Like buf_reserve, without zeroing (the caller fills all n bytes). */
+uint8_t *buf_reserve_uninit(struct buf *b, size_t n);
 void buf_u8(struct buf *b, uint8_t v);
 void buf_le16(struct buf *b, uint16_t v);
 void buf_le32(struct buf *b, uint32_t v);

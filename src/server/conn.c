@@ -1,0 +1,262 @@
+/* Connection I/O on an event-loop thread: reading direct-TCP frames with
+ * the size cap checked before any allocation, writing responses, and the
+ * loop itself. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/loop.h"
+#include "server/srv.h"
+#include "transport/tp.h"
+
+#define RBUF_MIN 8192
+#define RBUF_KEEP (128 * 1024)
+#define OBUF_KEEP (256 * 1024)
+
+static void conn_free(struct srv_conn *c)
+{
+	struct srv_loop *l = c->loop;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv_conn_cleanup(c);
+	free(c->rbuf);
+	free(c->seq_used);
+	buf_free(&c->out);
+	atomic_fetch_sub(&c->srv->nconns, 1);
+	LOG_INFO("%s: disconnected", c->peer);
+	free(c);
+}
+
+static void set_events(struct srv_conn *c)
+{
+	struct epoll_event ev = {.events = c->want_write ? EPOLLOUT : EPOLLIN, .data.ptr = c};
+	epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+void srv_conn_send(struct srv_conn *c)
+{
+	while (c->out_sent < c->out.len) {
+		struct iovec iov = {c->out.p + c->out_sent, c->out.len - c->out_sent};
+		ssize_t n = tp_stream_ops.sendv(c->fd, &iov, 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (!c->want_write) {
+					c->want_write = true;
+					set_events(c);
+				}
+				return;
+			}
+			c->closing = true;
+			return;
+		}
+		c->out_sent += (size_t)n;
+	}
+	buf_reset(&c->out);
+	c->out_sent = 0;
+	if (c->out.cap > OBUF_KEEP)
+		buf_free(&c->out);
+	if (c->want_write) {
+		c->want_write = false;
+		set_events(c);
+	}
+}
+
+/* Processes every complete frame already buffered; stops while output is
+ * pending so that a client that does not read cannot make us queue. */
+static void process_buffered(struct srv_conn *c)
+{
+	size_t off = 0;
+	while (!c->closing && !c->want_write && c->rlen - off >= 4) {
+		long flen = tp_frame_len(c->rbuf + off);
+		uint32_t limit = c->any_valid_session ? c->srv->cfg->max_frame
+						      : c->srv->cfg->max_frame_unauth;
+		if (flen < 0 || (uint64_t)flen > limit) {
+			LOG_INFO("%s: frame of %ld bytes refused (limit %u)", c->peer, flen, limit);
+			c->closing = true;
+			break;
+		}
+		if (c->rlen - off < 4 + (size_t)flen)
+			break;
+		srv_process_frame(c, c->rbuf + off + 4, (size_t)flen);
+		off += 4 + (size_t)flen;
+	}
+	if (off) {
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
+	if (c->rlen == 0 && c->rcap > RBUF_KEEP) {
+		free(c->rbuf);
+		c->rbuf = NULL;
+		c->rcap = 0;
+	}
+}
+
+/* Makes room for the frame being read: its announced size is checked
+ * against the limit before anything is allocated. */
+static bool ensure_room(struct srv_conn *c)
+{
+	size_t need = RBUF_MIN;
+	if (c->rlen >= 4) {
+		long flen = tp_frame_len(c->rbuf);
+		uint32_t limit = c->any_valid_session ? c->srv->cfg->max_frame
+						      : c->srv->cfg->max_frame_unauth;
+		if (flen < 0 || (uint64_t)flen > limit) {
+			LOG_INFO("%s: frame of %ld bytes refused (limit %u)", c->peer, flen, limit);
+			return false;
+		}
+		if (4 + (size_t)flen > need)
+			need = 4 + (size_t)flen;
+	}
+	if (c->rcap >= need && c->rcap > c->rlen)
+		return true;
+	if (need <= c->rlen)
+		need = c->rlen + RBUF_MIN;
+	uint8_t *p = realloc(c->rbuf, need);
+	if (!p)
+		return false;
+	c->rbuf = p;
+	c->rcap = need;
+	return true;
+}
+
+static void on_readable(struct srv_conn *c)
+{
+	while (!c->closing && !c->want_write) {
+		if (!ensure_room(c)) {
+			c->closing = true;
+			break;
+		}
+		ssize_t n = tp_stream_ops.recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+		if (n == 0) {
+			c->closing = true;
+			break;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				c->closing = true;
+			break;
+		}
+		c->rlen += (size_t)n;
+		process_buffered(c);
+	}
+}
+
+static void check_timeouts(struct srv_loop *l)
+{
+	time_t now = time(NULL);
+	for (struct srv_conn *c = l->conns, *next; c; c = next) {
+		next = c->next;
+		if (!c->any_valid_session && now - c->created > (time_t)l->srv->cfg->auth_timeout_sec) {
+			LOG_INFO("%s: no session after %us", c->peer, l->srv->cfg->auth_timeout_sec);
+			conn_free(c);
+		}
+	}
+}
+
+static void *loop_main(void *arg)
+{
+	struct srv_loop *l = arg;
+	struct epoll_event evs[64];
+	time_t last_check = time(NULL);
+	while (!atomic_load(&l->stop)) {
+		int n = epoll_wait(l->epfd, evs, 64, 1000);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == NULL) {
+				uint64_t v;
+				if (read(l->wakefd, &v, sizeof(v)) < 0) {
+					/* spurious wake-up */
+				}
+				pthread_mutex_lock(&l->mu);
+				struct srv_conn *in = l->incoming;
+				l->incoming = NULL;
+				pthread_mutex_unlock(&l->mu);
+				while (in) {
+					struct srv_conn *c = in;
+					in = in->next;
+					c->prev = NULL;
+					c->next = l->conns;
+					if (l->conns)
+						l->conns->prev = c;
+					l->conns = c;
+					struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+					if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+						c->closing = true;
+				}
+				continue;
+			}
+			struct srv_conn *c = evs[i].data.ptr;
+			if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN))
+				c->closing = true;
+			if (!c->closing && (evs[i].events & EPOLLOUT)) {
+				srv_conn_send(c);
+				if (!c->want_write)
+					process_buffered(c);
+			}
+			if (!c->closing && (evs[i].events & EPOLLIN))
+				on_readable(c);
+			if (c->closing)
+				conn_free(c);
+		}
+		time_t now = time(NULL);
+		if (now != last_check) {
+			last_check = now;
+			check_timeouts(l);
+		}
+	}
+	while (l->conns)
+		conn_free(l->conns);
+	return NULL;
+}
+
+int srv_loop_start(struct srv_loop *l, struct srv *srv)
+{
+	memset(l, 0, sizeof(*l));
+	l->srv = srv;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->epfd < 0 || l->wakefd < 0)
+		return -1;
+	pthread_mutex_init(&l->mu, NULL);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wakefd, &ev) < 0)
+		return -1;
+	return pthread_create(&l->thread, NULL, loop_main, l) ? -1 : 0;
+}
+
+void srv_loop_adopt(struct srv_loop *l, struct srv_conn *c)
+{
+	c->loop = l;
+	pthread_mutex_lock(&l->mu);
+	c->next = l->incoming;
+	l->incoming = c;
+	pthread_mutex_unlock(&l->mu);
+	uint64_t one = 1;
+	if (write(l->wakefd, &one, sizeof(one)) < 0)
+		LOG_ERR("cannot wake event loop");
+}
+
+void srv_loop_stop(struct srv_loop *l)
+{
+	atomic_store(&l->stop, true);
+	uint64_t one = 1;
+	if (write(l->wakefd, &one, sizeof(one)) < 0)
+		LOG_ERR("cannot wake event loop");
+	pthread_join(l->thread, NULL);
+	close(l->epfd);
+	close(l->wakefd);
+	pthread_mutex_destroy(&l->mu);
+}

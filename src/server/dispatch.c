@@ -1,0 +1,407 @@
+/* Table-driven dispatch of one frame: compound splitting, the message id
+ * window and credits, session/tree lookup, signature checks, and the one
+ * place where error responses are built (STYLE 4, 5, 6). */
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/srv.h"
+
+struct cmd_row {
+	NTSTATUS (*fn)(struct srv_req *r);
+	uint16_t struct_size;   /* 0: checked by the decoder (two sizes) */
+	bool needs_session;
+	bool needs_tree;
+	const char *name;
+};
+
+static const struct cmd_row cmd_table[SMB2_NCOMMANDS] = {
+	[SMB2_NEGOTIATE] = {smb2_negotiate, 36, false, false, "NEGOTIATE"},
+	[SMB2_SESSION_SETUP] = {smb2_session_setup, 25, false, false, "SESSION_SETUP"},
+	[SMB2_LOGOFF] = {smb2_logoff, 4, true, false, "LOGOFF"},
+	[SMB2_TREE_CONNECT] = {smb2_tree_connect, 9, true, false, "TREE_CONNECT"},
+	[SMB2_TREE_DISCONNECT] = {smb2_tree_disconnect, 4, true, true, "TREE_DISCONNECT"},
+	[SMB2_CREATE] = {smb2_create, 57, true, true, "CREATE"},
+	[SMB2_CLOSE] = {smb2_close, 24, true, true, "CLOSE"},
+	[SMB2_FLUSH] = {smb2_flush, 24, true, true, "FLUSH"},
+	[SMB2_READ] = {smb2_read, 49, true, true, "READ"},
+	[SMB2_WRITE] = {smb2_write, 49, true, true, "WRITE"},
+	[SMB2_LOCK] = {smb2_lock, 48, true, true, "LOCK"},
+	[SMB2_IOCTL] = {smb2_ioctl, 57, true, true, "IOCTL"},
+	[SMB2_CANCEL] = {smb2_cancel, 4, false, false, "CANCEL"},
+	[SMB2_ECHO] = {smb2_echo, 4, false, false, "ECHO"},
+	[SMB2_QUERY_DIRECTORY] = {smb2_query_directory, 33, true, true, "QUERY_DIRECTORY"},
+	[SMB2_CHANGE_NOTIFY] = {smb2_change_notify, 32, true, true, "CHANGE_NOTIFY"},
+	[SMB2_QUERY_INFO] = {smb2_query_info, 41, true, true, "QUERY_INFO"},
+	[SMB2_SET_INFO] = {smb2_set_info, 33, true, true, "SET_INFO"},
+	[SMB2_OPLOCK_BREAK] = {smb2_oplock_break, 0, true, true, "OPLOCK_BREAK"},
+};
+
+struct srv_session *srv_session_lookup(struct srv_conn *c, uint64_t id)
+{
+	for (uint32_t i = 0; i < c->nsessions; i++)
+		if (c->sessions[i]->id == id && c->sessions[i]->state != SESS_LOGGED_OFF)
+			return c->sessions[i];
+	return NULL;
+}
+
+struct srv_tree *srv_tree_lookup(struct srv_session *s, uint32_t id)
+{
+	for (uint32_t i = 0; i < s->ntrees; i++)
+		if (s->trees[i]->id == id)
+			return s->trees[i];
+	return NULL;
+}
+
+struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fid)
+{
+	struct smb2_fileid f = *fid;
+	/* MS-SMB2 3.3.5.2.7.2: in a related compound, all-ones means the
+	 * FileId of the previous operation. */
+	if (f.persistent == UINT64_MAX && f.volatile_ == UINT64_MAX &&
+	    (r->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS) && r->compound_fid)
+		f = *r->compound_fid;
+	if (!r->sess || f.persistent != f.volatile_)
+		return NULL;
+	struct srv_open *o = idtab_get(&r->sess->opens, f.volatile_);
+	if (!o || o->tree != r->tree)
+		return NULL;
+	if (r->compound_fid)
+		*r->compound_fid = f;
+	return o;
+}
+
+/* ---- message ids and credits (MS-SMB2 3.3.1.1, 3.3.5.2.3) ---- */
+
+static bool seq_is_used(const struct srv_conn *c, uint64_t id)
+{
+	uint32_t b = (uint32_t)(id % c->seq_bits);
+	return c->seq_used[b / 8] & (1u << (b % 8));
+}
+
+static void seq_set(struct srv_conn *c, uint64_t id, bool used)
+{
+	uint32_t b = (uint32_t)(id % c->seq_bits);
+	if (used)
+		c->seq_used[b / 8] |= (uint8_t)(1u << (b % 8));
+	else
+		c->seq_used[b / 8] &= (uint8_t)~(1u << (b % 8));
+}
+
+/* Consumes ids [mid, mid + charge); false if any is outside the granted
+ * window or used already. */
+static bool seq_consume(struct srv_conn *c, uint64_t mid, uint16_t charge)
+{
+	if (mid < c->seq_low || mid >= c->seq_high || charge > c->seq_high - mid)
+		return false;
+	for (uint64_t i = mid; i < mid + charge; i++)
+		if (seq_is_used(c, i))
+			return false;
+	for (uint64_t i = mid; i < mid + charge; i++)
+		seq_set(c, i, true);
+	while (c->seq_low < c->seq_high && seq_is_used(c, c->seq_low)) {
+		seq_set(c, c->seq_low, false);
+		c->seq_low++;
+	}
+	return true;
+}
+
+static uint16_t seq_grant(struct srv_conn *c, uint16_t requested, uint16_t charge)
+{
+	uint32_t want = requested ? requested : 1;
+	uint64_t window = c->seq_high - c->seq_low;   /* granted, not yet retired */
+	uint32_t max = c->srv->cfg->max_credits;
+	uint64_t room = window < max ? max - window : 0;
+	/* The bitmap must cover every id between low and high. */
+	uint64_t bitroom = c->seq_bits > window ? c->seq_bits - window : 0;
+	if (room > bitroom)
+		room = bitroom;
+	if (want > room)
+		want = (uint32_t)room;
+	/* Never leave a client with no credit at all. */
+	if (want == 0 && window == 0 && bitroom)
+		want = 1;
+	(void)charge;
+	c->seq_high += want;
+	return (uint16_t)want;
+}
+
+/* ---- signing ---- */
+
+static void sign_message(struct srv_conn *c, struct srv_session *s, uint8_t *msg, size_t len)
+{
+	struct iovec iov = {msg, len};
+	put_le32(msg + 16, get_le32(msg + 16) | SMB2_FLAGS_SIGNED);
+	crypto_smb2_sign(s->sign_alg, s->keys.signing, &iov, 1);
+}
+
+static bool verify_message(struct srv_session *s, const uint8_t *msg, size_t len)
+{
+	struct iovec iov = {(void *)msg, len};
+	return crypto_smb2_verify(s->sign_alg, s->keys.signing, &iov, 1);
+}
+
+/* ---- one frame ---- */
+
+struct rsp_info {
+	size_t off;
+	struct srv_session *sign_with;
+};
+
+#define MAX_COMPOUND 64
+
+static void close_conn(struct srv_conn *c, const char *why)
+{
+	LOG_INFO("%s: closing connection: %s", c->peer, why);
+	c->closing = true;
+}
+
+static void begin_frame(struct srv_conn *c)
+{
+	buf_reset(&c->out);
+	c->out_sent = 0;
+	buf_zero(&c->out, 4); /* direct TCP header, patched at the end */
+}
+
+static void end_frame(struct srv_conn *c)
+{
+	size_t n = c->out.len - 4;
+	if (!buf_ok(&c->out) || n > 0xFFFFFF) {
+		close_conn(c, "response too large");
+		return;
+	}
+	buf_set_be32(&c->out, 0, (uint32_t)n);
+	srv_conn_send(c);
+}
+
+static void smb1_upgrade(struct srv_conn *c, const uint8_t *frame, size_t len)
+{
+	int wildcard = 0;
+	if (c->negotiated || smb1_negotiate_wants_smb2(frame, len, &wildcard) != 1) {
+		close_conn(c, "SMB1 is not served");
+		return;
+	}
+	begin_frame(c);
+	if (smb2_negotiate_smb1_upgrade(c, &c->out, wildcard) != STATUS_SUCCESS) {
+		close_conn(c, "SMB1 upgrade failed");
+		return;
+	}
+	end_frame(c);
+}
+
+void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
+{
+	if (len < 4) {
+		close_conn(c, "runt frame");
+		return;
+	}
+	uint32_t proto = get_le32(frame);
+	if (proto == SMB1_PROTO_ID) {
+		smb1_upgrade(c, frame, len);
+		return;
+	}
+	if (proto != SMB2_PROTO_ID) {
+		/* Transform and compression headers are never negotiated here. */
+		close_conn(c, proto == SMB2_TRANSFORM_ID ? "transform header not negotiated"
+			   : proto == SMB2_COMPRESSION_ID ? "compression not negotiated"
+							  : "not an SMB2 frame");
+		return;
+	}
+
+	begin_frame(c);
+	struct rsp_info rsp[MAX_COMPOUND];
+	size_t nrsp = 0;
+	size_t pos = 0, off, mlen;
+	int rc;
+	uint64_t prev_sid = 0;
+	uint32_t prev_tid = 0;
+	NTSTATUS related_err = STATUS_SUCCESS;
+	struct smb2_fileid cfid = {UINT64_MAX, UINT64_MAX};
+
+	while ((rc = smb2_next_message(frame, len, &pos, &off, &mlen)) == 1) {
+		struct srv_req r;
+		memset(&r, 0, sizeof(r));
+		r.conn = c;
+		r.out = &c->out;
+		r.compound_fid = &cfid;
+		cur_init(&r.msg, frame + off, mlen);
+		if (smb2_decode_hdr(&r.msg, &r.hdr) < 0) {
+			close_conn(c, "bad SMB2 header");
+			return;
+		}
+		if (r.hdr.flags & SMB2_FLAGS_SERVER_TO_REDIR) {
+			close_conn(c, "response sent to the server");
+			return;
+		}
+		if (nrsp == MAX_COMPOUND) {
+			close_conn(c, "too many compounded requests");
+			return;
+		}
+		bool related = r.hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS;
+		uint16_t cmd = r.hdr.command;
+
+		if (cmd == SMB2_CANCEL) {
+			/* Cancel consumes no credit and gets no response. */
+			if (r.hdr.flags & SMB2_FLAGS_SIGNED) {
+				struct srv_session *s = srv_session_lookup(c, r.hdr.session_id);
+				if (s && s->has_key && !verify_message(s, frame + off, mlen))
+					continue;
+			}
+			smb2_cancel(&r);
+			continue;
+		}
+
+		uint16_t charge = r.hdr.credit_charge;
+		if (c->dialect == SMB2_DIALECT_202 || !(c->server_caps & SMB2_GLOBAL_CAP_LARGE_MTU) ||
+		    charge == 0)
+			charge = 1;
+		if (!seq_consume(c, r.hdr.message_id, charge)) {
+			close_conn(c, "message id outside the granted window or reused");
+			return;
+		}
+
+		/* The response header. */
+		if (nrsp) {
+			buf_align(&c->out, 4, 8);
+			buf_set_le32(&c->out, rsp[nrsp - 1].off + 20,
+				     (uint32_t)(c->out.len - rsp[nrsp - 1].off));
+		}
+		r.rsp_off = c->out.len;
+		buf_zero(&c->out, SMB2_HDR_SIZE);
+		rsp[nrsp].off = r.rsp_off;
+		rsp[nrsp].sign_with = NULL;
+
+		NTSTATUS st = STATUS_SUCCESS;
+		const struct cmd_row *row = cmd < SMB2_NCOMMANDS ? &cmd_table[cmd] : NULL;
+		uint64_t sid = r.hdr.session_id;
+		uint32_t tid = r.hdr.tree_id;
+		if (related) {
+			if (nrsp == 0) {
+				st = STATUS_INVALID_PARAMETER;
+			} else {
+				sid = prev_sid;
+				tid = prev_tid;
+				if (related_err)
+					st = related_err;
+			}
+		}
+		if (!st && (!row || !row->fn))
+			st = STATUS_INVALID_PARAMETER;
+		if (!st && !c->negotiated && cmd != SMB2_NEGOTIATE)
+			st = STATUS_INVALID_PARAMETER;
+		if (!st && row->struct_size &&
+		    get_le16(frame + off + SMB2_HDR_SIZE) != row->struct_size &&
+		    mlen >= SMB2_HDR_SIZE + 2)
+			st = STATUS_INVALID_PARAMETER;
+		if (!st && mlen < SMB2_HDR_SIZE + 2)
+			st = STATUS_INVALID_PARAMETER;
+
+		/* Session: looked up and checked for every command anew (STYLE 6). */
+		if (!st && (row->needs_session || (cmd == SMB2_SESSION_SETUP && sid))) {
+			r.sess = srv_session_lookup(c, sid);
+			if (!r.sess)
+				st = STATUS_USER_SESSION_DELETED;
+			else if (row->needs_session && r.sess->state != SESS_VALID)
+				st = r.sess->state == SESS_EXPIRED ? STATUS_NETWORK_SESSION_EXPIRED
+								   : STATUS_USER_SESSION_DELETED;
+		} else if (!st && sid && (cmd == SMB2_ECHO)) {
+			r.sess = srv_session_lookup(c, sid);
+		}
+		if (!st && r.sess && r.sess->state == SESS_VALID && r.sess->has_key) {
+			bool is_signed = r.hdr.flags & SMB2_FLAGS_SIGNED;
+			if (is_signed) {
+				if (!verify_message(r.sess, frame + off, mlen)) {
+					LOG_INFO("%s: bad signature on %s", c->peer, row->name);
+					st = STATUS_ACCESS_DENIED;
+				}
+			} else if (r.sess->signing_required) {
+				st = STATUS_ACCESS_DENIED;
+			}
+			if (!st && (is_signed || r.sess->signing_required))
+				r.sign_response = true;
+		}
+		if (!st && row->needs_tree) {
+			r.tree = srv_tree_lookup(r.sess, tid);
+			if (!r.tree)
+				st = STATUS_NETWORK_NAME_DELETED;
+		}
+		r.hdr.session_id = sid;
+		r.hdr.tree_id = tid;
+		if (!st) {
+			cur_seek(&r.msg, SMB2_HDR_SIZE);
+			st = row->fn(&r);
+		}
+		if (cmd == SMB2_CREATE)
+			related_err = st;
+
+		/* Build the header; an error replaces whatever body was written. */
+		if (st && !r.keep_body) {
+			c->out.len = r.rsp_off + SMB2_HDR_SIZE;
+			smb2_encode_error_resp(&c->out, NULL, 0);
+		}
+		struct smb2_hdr h = {0};
+		h.credit_charge = r.hdr.credit_charge;
+		h.status = st;
+		h.command = cmd;
+		h.credits = seq_grant(c, r.hdr.credits, charge);
+		h.flags = SMB2_FLAGS_SERVER_TO_REDIR | (r.hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS) |
+			  (r.hdr.flags & SMB2_FLAGS_PRIORITY_MASK);
+		h.message_id = r.hdr.message_id;
+		h.process_id = r.hdr.process_id;
+		h.tree_id = r.hdr.tree_id;
+		h.session_id = r.hdr.session_id;
+		if (cmd == SMB2_TREE_CONNECT && r.tree && !st)
+			h.tree_id = r.tree->id;
+		if (cmd == SMB2_SESSION_SETUP && r.sess)
+			h.session_id = r.sess->id;
+		struct buf hb;
+		buf_init(&hb, SMB2_HDR_SIZE);
+		smb2_encode_hdr(&hb, &h);
+		if (buf_ok(&hb) && hb.len == SMB2_HDR_SIZE && buf_ok(&c->out))
+			memcpy(c->out.p + r.rsp_off, hb.p, SMB2_HDR_SIZE);
+		buf_free(&hb);
+		if (r.preauth_rsp && buf_ok(&c->out)) {
+			struct iovec iov = {c->out.p + r.rsp_off, c->out.len - r.rsp_off};
+			crypto_preauth_update(r.preauth_rsp, &iov, 1);
+		}
+
+		if (r.sign_final_session_setup && r.sign_sess)
+			rsp[nrsp].sign_with = r.sign_sess;
+		else if (r.sign_response && r.sess && r.sess->has_key &&
+			 st != STATUS_USER_SESSION_DELETED)
+			rsp[nrsp].sign_with = r.sess;
+		nrsp++;
+		prev_sid = h.session_id;
+		prev_tid = h.tree_id;
+		if (c->closing)
+			return;
+		LOG_DEBUG("%s: %s mid=%llu -> 0x%08x", c->peer, row ? row->name : "?",
+			  (unsigned long long)r.hdr.message_id, st);
+	}
+	if (rc < 0) {
+		close_conn(c, "malformed compound chain");
+		return;
+	}
+	if (!buf_ok(&c->out)) {
+		close_conn(c, "response buffer limit");
+		return;
+	}
+	/* Sign once every NextCommand and padding is final. */
+	for (size_t i = 0; i < nrsp; i++) {
+		if (!rsp[i].sign_with)
+			continue;
+		size_t end = i + 1 < nrsp ? rsp[i + 1].off : c->out.len;
+		sign_message(c, rsp[i].sign_with, c->out.p + rsp[i].off, end - rsp[i].off);
+	}
+	if (nrsp)
+		end_frame(c);
+	else
+		buf_reset(&c->out);
+	/* Sessions logged off in this frame go once their responses are signed. */
+	for (uint32_t i = 0; i < c->nsessions;) {
+		if (c->sessions[i]->state == SESS_LOGGED_OFF)
+			srv_session_destroy(c, c->sessions[i]);
+		else
+			i++;
+	}
+}

@@ -1,0 +1,29 @@
+/* Event-loop threads (DESIGN "Threads"): each owns a set of connections
+ * and runs every request of those connections to completion. */
+#ifndef DAX_LOOP_H
+#define DAX_LOOP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+struct srv;
+struct srv_conn;
+
+struct srv_loop {
+	struct srv *srv;
+	pthread_t thread;
+	int epfd;
+	int wakefd;
+	pthread_mutex_t mu;
+	struct srv_conn *incoming;     /* handed over by the acceptor */
+	struct srv_conn *conns;        /* owned connections */
+	atomic_bool stop;
+};
+
+int srv_loop_start(struct srv_loop *l, struct srv *srv);
+/* Hands a new connection (fd set, not yet registered) to the loop. */
+void srv_loop_adopt(struct srv_loop *l, struct srv_conn *c);
+void srv_loop_stop(struct srv_loop *l);
+
+#endif

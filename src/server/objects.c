@@ -1,0 +1,165 @@
+/* Lifetime of sessions, tree connects and opens, and the id table that
+ * addresses them.  In this version every object belongs to one connection
+ * and is only touched by that connection's event-loop thread. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "common/log.h"
+#include "server/srv.h"
+
+void idtab_init(struct idtab *t, uint32_t max)
+{
+	memset(t, 0, sizeof(*t));
+	t->max = max;
+}
+
+void idtab_free(struct idtab *t)
+{
+	free(t->obj);
+	free(t->gen);
+	memset(t, 0, sizeof(*t));
+}
+
+uint64_t idtab_add(struct idtab *t, void *obj)
+{
+	if (t->count >= t->max)
+		return 0;
+	uint32_t i;
+	for (i = 0; i < t->cap; i++)
+		if (!t->obj[i])
+			break;
+	if (i == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 16;
+		void **o = realloc(t->obj, cap * sizeof(*o));
+		if (!o)
+			return 0;
+		t->obj = o;
+		uint32_t *g = realloc(t->gen, cap * sizeof(*g));
+		if (!g)
+			return 0;
+		t->gen = g;
+		for (uint32_t j = t->cap; j < cap; j++) {
+			t->obj[j] = NULL;
+			t->gen[j] = 0;
+		}
+		t->cap = cap;
+	}
+	t->obj[i] = obj;
+	t->gen[i]++;
+	t->count++;
+	/* Low half: slot + 1 (so no id is 0); high half: generation. */
+	return (uint64_t)t->gen[i] << 32 | (uint64_t)(i + 1);
+}
+
+void *idtab_get(const struct idtab *t, uint64_t id)
+{
+	uint32_t slot = (uint32_t)id;
+	if (slot == 0 || slot > t->cap)
+		return NULL;
+	slot--;
+	if (!t->obj[slot] || t->gen[slot] != (uint32_t)(id >> 32))
+		return NULL;
+	return t->obj[slot];
+}
+
+void idtab_del(struct idtab *t, uint64_t id)
+{
+	if (!idtab_get(t, id))
+		return;
+	t->obj[(uint32_t)id - 1] = NULL;
+	t->count--;
+}
+
+struct srv_session *srv_session_new(struct srv_conn *c)
+{
+	if (c->nsessions >= c->srv->cfg->max_sessions_per_conn ||
+	    c->nsessions >= sizeof(c->sessions) / sizeof(c->sessions[0]))
+		return NULL;
+	struct srv_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->id = atomic_fetch_add(&c->srv->next_session_id, 1);
+	s->state = SESS_IN_PROGRESS;
+	s->next_tree_id = 1;
+	s->started = time(NULL);
+	memcpy(s->preauth, c->preauth, sizeof(s->preauth));
+	idtab_init(&s->opens, c->srv->cfg->max_opens_per_session);
+	c->sessions[c->nsessions++] = s;
+	return s;
+}
+
+void srv_open_close(struct srv_session *s, struct srv_open *o)
+{
+	if (o->h) {
+		if (o->delete_on_close) {
+			NTSTATUS st = o->tree->vfs->ops->unlink(o->h);
+			if (st)
+				LOG_INFO("delete on close of '%s' failed: 0x%08x",
+					 o->tree->vfs->ops->path(o->h), st);
+		}
+		o->tree->vfs->ops->close(o->h);
+	}
+	if (o->pipe)
+		rpc_pipe_close(o->pipe);
+	vfs_dirents_free(o->ents, o->nents);
+	free(o->pattern);
+	idtab_del(&s->opens, o->id);
+	free(o);
+}
+
+void srv_tree_destroy(struct srv_session *s, struct srv_tree *t)
+{
+	for (uint32_t i = 0; i < s->opens.cap; i++) {
+		struct srv_open *o = s->opens.obj[i];
+		if (o && o->tree == t)
+			srv_open_close(s, o);
+	}
+	for (uint32_t i = 0; i < s->ntrees; i++) {
+		if (s->trees[i] == t) {
+			s->trees[i] = s->trees[--s->ntrees];
+			break;
+		}
+	}
+	free(t);
+}
+
+void srv_session_destroy(struct srv_conn *c, struct srv_session *s)
+{
+	while (s->ntrees)
+		srv_tree_destroy(s, s->trees[0]);
+	idtab_free(&s->opens);
+	if (s->auth)
+		auth_free(s->auth);
+	for (uint32_t i = 0; i < c->nsessions; i++) {
+		if (c->sessions[i] == s) {
+			c->sessions[i] = c->sessions[--c->nsessions];
+			break;
+		}
+	}
+	OPENSSL_cleanse(&s->keys, sizeof(s->keys));
+	OPENSSL_cleanse(&s->ident, sizeof(s->ident));
+	free(s);
+}
+
+void srv_conn_cleanup(struct srv_conn *c)
+{
+	while (c->nsessions)
+		srv_session_destroy(c, c->sessions[0]);
+}
+
+uint32_t srv_map_generic(uint32_t a)
+{
+	/* MS-SMB2 3.3.5.9 / MS-DTYP 2.4.3: generic to file-specific rights. */
+	if (a & GENERIC_READ)
+		a |= FILE_READ_DATA | FILE_READ_EA | FILE_READ_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE;
+	if (a & GENERIC_WRITE)
+		a |= FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | FILE_WRITE_ATTRIBUTES |
+		     READ_CONTROL | SYNCHRONIZE;
+	if (a & GENERIC_EXECUTE)
+		a |= FILE_EXECUTE | FILE_READ_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE;
+	if (a & GENERIC_ALL)
+		a |= FILE_ALL_ACCESS;
+	return a & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL);
+}

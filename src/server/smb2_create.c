@@ -1,0 +1,221 @@
+/* CREATE and CLOSE (MS-SMB2 3.3.5.9, 3.3.5.10). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/utf16.h"
+#include "proto/fscc.h"
+#include "server/srv.h"
+
+/* Access bits that no request may ask for (MS-SMB2 3.3.5.9). */
+#define ACCESS_RESERVED 0x0CE0FE00u
+
+static bool ctx_named(const struct smb2_create_context *x, const char *tag)
+{
+	return x->name_len == 4 && !memcmp(x->name, tag, 4);
+}
+
+static NTSTATUS open_pipe(struct srv_req *r, const struct smb2_create_req *rq)
+{
+	char *name = utf16le_to_utf8(rq->name, rq->name_len, 256, NULL);
+	if (!name)
+		return STATUS_OBJECT_NAME_INVALID;
+	const char *n = name;
+	if (!strncasecmp(n, "\\pipe\\", 6))
+		n += 6;
+	struct rpc_pipe *p = rpc_pipe_open(n, &r->conn->srv->rpc_env);
+	free(name);
+	if (!p)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	struct srv_open *o = calloc(1, sizeof(*o));
+	if (!o) {
+		rpc_pipe_close(p);
+		return STATUS_NO_MEMORY;
+	}
+	o->pipe = p;
+	o->tree = r->tree;
+	o->access = srv_map_generic(rq->desired_access);
+	o->id = idtab_add(&r->sess->opens, o);
+	if (!o->id) {
+		rpc_pipe_close(p);
+		free(o);
+		return STATUS_TOO_MANY_OPENED_FILES;
+	}
+	struct smb2_create_resp rs;
+	memset(&rs, 0, sizeof(rs));
+	rs.create_action = FILE_OPENED;
+	rs.file_attributes = FILE_ATTRIBUTE_NORMAL;
+	rs.allocation_size = 4096;
+	rs.file_id.persistent = rs.file_id.volatile_ = o->id;
+	*r->compound_fid = rs.file_id;
+	smb2_encode_create_resp(r->out, r->rsp_off, &rs);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_create(struct srv_req *r)
+{
+	struct smb2_create_req rq;
+	if (smb2_decode_create_req(&r->msg, &rq) < 0)
+		return STATUS_INVALID_PARAMETER;
+	if (rq.impersonation_level > 3)
+		return STATUS_BAD_IMPERSONATION_LEVEL;
+	if (rq.create_disposition > FILE_OVERWRITE_IF)
+		return STATUS_INVALID_PARAMETER;
+	if ((rq.create_options & FILE_DIRECTORY_FILE) && (rq.create_options & FILE_NON_DIRECTORY_FILE))
+		return STATUS_INVALID_PARAMETER;
+	if (rq.desired_access & ACCESS_RESERVED)
+		return STATUS_ACCESS_DENIED;
+	if (rq.share_access & ~(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE))
+		return STATUS_INVALID_PARAMETER;
+	if (rq.oplock_level != 0 && rq.oplock_level != 1 && rq.oplock_level != 8 &&
+	    rq.oplock_level != 9 && rq.oplock_level != 0xFF)
+		return STATUS_INVALID_PARAMETER;
+	if (rq.create_options & 0xFF000000u)
+		return STATUS_INVALID_PARAMETER;
+	if (rq.create_options & FILE_OPEN_BY_FILE_ID)
+		return STATUS_NOT_SUPPORTED;
+	if (r->tree->share->ipc)
+		return open_pipe(r, &rq);
+
+	bool is_dir_req = rq.create_options & FILE_DIRECTORY_FILE;
+	if (is_dir_req && rq.create_disposition != FILE_CREATE && rq.create_disposition != FILE_OPEN &&
+	    rq.create_disposition != FILE_OPEN_IF)
+		return STATUS_INVALID_PARAMETER;
+
+	char *path;
+	NTSTATUS st = srv_path_from_wire(rq.name, rq.name_len, &path);
+	if (st)
+		return st;
+
+	uint32_t access = rq.desired_access;
+	if (access & MAXIMUM_ALLOWED)
+		access = (access & ~MAXIMUM_ALLOWED) | r->tree->maximal_access;
+	access = srv_map_generic(access);
+	if ((rq.create_options & FILE_DELETE_ON_CLOSE) && !(access & DELETE)) {
+		free(path);
+		return STATUS_ACCESS_DENIED;
+	}
+	bool truncating = rq.create_disposition == FILE_SUPERSEDE ||
+			  rq.create_disposition == FILE_OVERWRITE ||
+			  rq.create_disposition == FILE_OVERWRITE_IF;
+	if (r->tree->read_only && ((access & SRV_FILE_WRITE_MASK) || truncating ||
+				   (rq.create_options & FILE_DELETE_ON_CLOSE))) {
+		free(path);
+		return STATUS_ACCESS_DENIED;
+	}
+	if (r->sess->opens.count >= r->sess->opens.max) {
+		free(path);
+		return STATUS_TOO_MANY_OPENED_FILES;
+	}
+
+	struct vfs_open_args a = {
+		.path = path,
+		.disposition = rq.create_disposition,
+		.directory = is_dir_req,
+		.non_directory = rq.create_options & FILE_NON_DIRECTORY_FILE,
+		.read = access & (FILE_READ_DATA | FILE_EXECUTE),
+		.write = (access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) || truncating,
+		.attributes = rq.file_attributes,
+	};
+	struct vfs_share *vs = r->tree->vfs;
+	struct vfs_handle *h = NULL;
+	uint32_t action = 0;
+	st = vs->ops->open(vs, &a, &h, &action);
+	free(path);
+	if (st)
+		return st;
+	struct vfs_stat vst;
+	st = vs->ops->fstat(h, &vst);
+	if (st) {
+		vs->ops->close(h);
+		return st;
+	}
+	if ((rq.create_options & FILE_DELETE_ON_CLOSE) && (vst.attributes & FILE_ATTRIBUTE_READONLY)) {
+		vs->ops->close(h);
+		return STATUS_CANNOT_DELETE;
+	}
+	struct srv_open *o = calloc(1, sizeof(*o));
+	if (!o) {
+		vs->ops->close(h);
+		return STATUS_NO_MEMORY;
+	}
+	o->tree = r->tree;
+	o->h = h;
+	o->access = access;
+	o->create_options = rq.create_options;
+	o->share_access = rq.share_access;
+	o->is_dir = vst.is_dir;
+	o->delete_on_close = rq.create_options & FILE_DELETE_ON_CLOSE;
+	o->mode = rq.create_options & (FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY |
+				       FILE_NO_INTERMEDIATE_BUFFERING | FILE_SYNCHRONOUS_IO_ALERT |
+				       FILE_SYNCHRONOUS_IO_NONALERT | FILE_DELETE_ON_CLOSE);
+	o->id = idtab_add(&r->sess->opens, o);
+	if (!o->id) {
+		vs->ops->close(h);
+		free(o);
+		return STATUS_TOO_MANY_OPENED_FILES;
+	}
+
+	struct smb2_create_resp rs;
+	memset(&rs, 0, sizeof(rs));
+	rs.oplock_level = SMB2_OPLOCK_LEVEL_NONE;
+	rs.create_action = action;
+	rs.creation_time = vst.creation_time;
+	rs.last_access_time = vst.access_time;
+	rs.last_write_time = vst.write_time;
+	rs.change_time = vst.change_time;
+	rs.allocation_size = vst.alloc;
+	rs.end_of_file = vst.is_dir ? 0 : vst.size;
+	rs.file_attributes = vst.attributes;
+	rs.file_id.persistent = rs.file_id.volatile_ = o->id;
+	*r->compound_fid = rs.file_id;
+
+	/* Create contexts we answer: MxAc (maximal access), QFid (on-disk id). */
+	uint8_t mxac[8], qfid[32];
+	for (uint16_t i = 0; i < rq.context_count; i++) {
+		const struct smb2_create_context *x = &rq.contexts[i];
+		struct smb2_create_context *y = &rs.contexts[rs.context_count];
+		if (ctx_named(x, "MxAc")) {
+			put_le32(mxac, STATUS_SUCCESS);
+			put_le32(mxac + 4, r->tree->maximal_access);
+			*y = (struct smb2_create_context){x->name, 4, mxac, 8};
+			rs.context_count++;
+		} else if (ctx_named(x, "QFid")) {
+			memset(qfid, 0, sizeof(qfid));
+			put_le64(qfid, vst.file_id);
+			put_le64(qfid + 8, vst.dev);
+			*y = (struct smb2_create_context){x->name, 4, qfid, 32};
+			rs.context_count++;
+		}
+	}
+	smb2_encode_create_resp(r->out, r->rsp_off, &rs);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_close(struct srv_req *r)
+{
+	struct smb2_close_req rq;
+	if (smb2_decode_close_req(&r->msg, &rq) < 0)
+		return STATUS_INVALID_PARAMETER;
+	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	struct smb2_close_resp rs;
+	memset(&rs, 0, sizeof(rs));
+	if ((rq.flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) && o->h) {
+		struct vfs_stat st;
+		if (o->tree->vfs->ops->fstat(o->h, &st) == STATUS_SUCCESS) {
+			rs.flags = SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB;
+			rs.creation_time = st.creation_time;
+			rs.last_access_time = st.access_time;
+			rs.last_write_time = st.write_time;
+			rs.change_time = st.change_time;
+			rs.allocation_size = st.alloc;
+			rs.end_of_file = st.is_dir ? 0 : st.size;
+			rs.file_attributes = st.attributes;
+		}
+	}
+	srv_open_close(r->sess, o);
+	smb2_encode_close_resp(r->out, &rs);
+	return STATUS_SUCCESS;
+}

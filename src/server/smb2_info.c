@@ -1,0 +1,430 @@
+/* QUERY_INFO and SET_INFO (MS-SMB2 3.3.5.20, 3.3.5.21). */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/utf16.h"
+#include "proto/fscc.h"
+#include "server/srv.h"
+
+void srv_file_info(const struct srv_open *o, const struct vfs_stat *st, struct fscc_file_info *fi)
+{
+	memset(fi, 0, sizeof(*fi));
+	fi->creation_time = st->creation_time;
+	fi->last_access_time = st->access_time;
+	fi->last_write_time = st->write_time;
+	fi->change_time = st->change_time;
+	fi->allocation_size = st->alloc;
+	fi->end_of_file = st->is_dir ? 0 : st->size;
+	fi->attributes = st->attributes;
+	fi->nlink = st->nlink;
+	fi->is_dir = st->is_dir;
+	fi->file_id = st->file_id;
+	fi->volume_id = st->dev;
+	fi->delete_pending = o ? o->delete_on_close : false;
+	fi->access_mask = o ? o->access : 0;
+	fi->position = o ? o->position : 0;
+	fi->mode = o ? o->mode : 0;
+}
+
+/* Classes whose output has a variable part: a short buffer gets what fits
+ * and STATUS_BUFFER_OVERFLOW; fixed ones get INFO_LENGTH_MISMATCH. */
+static bool variable_class(int cls)
+{
+	return cls == FileAllInformation || cls == FileNameInformation ||
+	       cls == FileStreamInformation || cls == FileNormalizedNameInformation ||
+	       cls == FileAlternateNameInformation;
+}
+
+static bool variable_fs_class(int cls)
+{
+	return cls == FileFsVolumeInformation || cls == FileFsAttributeInformation;
+}
+
+static NTSTATUS finish_output(struct srv_req *r, struct buf *data, uint32_t max, bool variable)
+{
+	NTSTATUS st = STATUS_SUCCESS;
+	if (data->len > max) {
+		if (!variable)
+			return STATUS_INFO_LENGTH_MISMATCH;
+		data->len = max;
+		st = STATUS_BUFFER_OVERFLOW;
+		r->keep_body = true;
+	}
+	struct smb2_output_resp rs = {data->p, (uint32_t)data->len};
+	smb2_encode_output_resp(r->out, r->rsp_off, &rs);
+	return st;
+}
+
+/* A self-relative security descriptor (MS-DTYP 2.4.6) with the owner and
+ * group of the file as Unix SIDs (S-1-22-1-uid, S-1-22-2-gid) and a DACL
+ * granting Everyone the access the share allows.  Full NT ACLs come with
+ * the metadata work. */
+static void put_sid(struct buf *b, uint32_t sub1, uint32_t sub2, int count)
+{
+	static const uint8_t unix_auth[6] = {0, 0, 0, 0, 0, 22};
+	static const uint8_t world_auth[6] = {0, 0, 0, 0, 0, 1};
+	buf_u8(b, 1);
+	buf_u8(b, (uint8_t)count);
+	buf_bytes(b, count == 1 ? world_auth : unix_auth, 6);
+	buf_le32(b, sub1);
+	if (count == 2)
+		buf_le32(b, sub2);
+}
+
+static void encode_sd(struct buf *b, uint32_t secinfo, uint32_t uid, uint32_t gid, uint32_t mask)
+{
+	size_t base = b->len;
+	buf_u8(b, 1);           /* Revision */
+	buf_u8(b, 0);           /* Sbz1 */
+	uint16_t control = 0x8000; /* SE_SELF_RELATIVE */
+	if (secinfo & 4)
+		control |= 0x0004; /* SE_DACL_PRESENT */
+	buf_le16(b, control);
+	size_t offs = b->len;
+	buf_zero(b, 16);        /* owner, group, sacl, dacl offsets */
+	if (secinfo & 1) {
+		buf_set_le32(b, offs, (uint32_t)(b->len - base));
+		put_sid(b, 1, uid, 2);
+	}
+	if (secinfo & 2) {
+		buf_set_le32(b, offs + 4, (uint32_t)(b->len - base));
+		put_sid(b, 2, gid, 2);
+	}
+	if (secinfo & 4) {
+		buf_set_le32(b, offs + 12, (uint32_t)(b->len - base));
+		buf_u8(b, 2);   /* AclRevision */
+		buf_u8(b, 0);
+		buf_le16(b, 8 + 20); /* AclSize: header + one ACE with a 12-byte SID */
+		buf_le16(b, 1); /* AceCount */
+		buf_le16(b, 0);
+		buf_u8(b, 0);   /* ACCESS_ALLOWED_ACE_TYPE */
+		buf_u8(b, 0);
+		buf_le16(b, 20);
+		buf_le32(b, mask);
+		put_sid(b, 0, 0, 1);
+	}
+}
+
+static NTSTATUS query_file(struct srv_req *r, struct srv_open *o, const struct smb2_query_info_req *rq,
+			   struct buf *data)
+{
+	int cls = rq->file_info_class;
+	struct vfs_stat st;
+	memset(&st, 0, sizeof(st));
+	char *name = NULL;
+	if (o->h) {
+		NTSTATUS s = o->tree->vfs->ops->fstat(o->h, &st);
+		if (s)
+			return s;
+	} else {
+		st.alloc = 4096;
+		st.nlink = 1;
+		st.attributes = FILE_ATTRIBUTE_NORMAL;
+	}
+	if (cls == FileFullEaInformation || cls == FileEaInformation) {
+		if (cls == FileFullEaInformation)
+			return STATUS_NO_EAS_ON_FILE;
+	}
+	if ((cls == FileBasicInformation || cls == FileAllInformation ||
+	     cls == FileNetworkOpenInformation || cls == FileAttributeTagInformation) &&
+	    !(o->access & FILE_READ_ATTRIBUTES))
+		return STATUS_ACCESS_DENIED;
+	struct fscc_file_info fi;
+	srv_file_info(o, &st, &fi);
+	if (cls == FileAllInformation || cls == FileNameInformation ||
+	    cls == FileNormalizedNameInformation) {
+		const char *p = o->h ? o->tree->vfs->ops->path(o->h) : "";
+		size_t n = strlen(p);
+		name = malloc(n + 2);
+		if (!name)
+			return STATUS_NO_MEMORY;
+		/* FileNormalizedNameInformation is share-relative without a lead. */
+		size_t k = 0;
+		if (cls != FileNormalizedNameInformation)
+			name[k++] = '\\';
+		for (size_t i = 0; i < n; i++)
+			name[k++] = p[i] == '/' ? '\\' : p[i];
+		name[k] = 0;
+		fi.name = name;
+	}
+	if (cls == FileStreamInformation && !o->h)
+		fi.is_dir = true;
+	int rc = fscc_encode_file_info(data, cls, &fi);
+	free(name);
+	return rc < 0 ? STATUS_INVALID_INFO_CLASS : STATUS_SUCCESS;
+}
+
+static NTSTATUS query_fs(struct srv_req *r, struct srv_open *o, const struct smb2_query_info_req *rq,
+			 struct buf *data)
+{
+	if (!o->h)
+		return STATUS_INVALID_PARAMETER;
+	struct vfs_statfs sf;
+	NTSTATUS s = o->tree->vfs->ops->statfs(o->tree->vfs, &sf);
+	if (s)
+		return s;
+	struct fscc_fs_info fs;
+	memset(&fs, 0, sizeof(fs));
+	uint64_t bs = sf.block_size ? sf.block_size : 4096;
+	fs.bytes_per_sector = 512;
+	fs.sectors_per_unit = (uint32_t)(bs / 512 ? bs / 512 : 1);
+	fs.total_units = sf.total_blocks;
+	fs.caller_avail_units = sf.avail_blocks;
+	fs.actual_avail_units = sf.free_blocks;
+	fs.volume_creation_time = r->conn->srv->start_time;
+	/* A stable serial number from the share name. */
+	uint32_t h = 2166136261u;
+	for (const char *p = o->tree->share->name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	fs.volume_serial = h;
+	fs.volume_label = o->tree->share->name;
+	fs.fs_name = "NTFS";
+	/* CASE_PRESERVED_NAMES | UNICODE_ON_DISK | CASE_SENSITIVE_SEARCH */
+	fs.fs_attributes = 0x00000001 | 0x00000002 | 0x00000004;
+	fs.max_name_len = sf.max_name_len ? sf.max_name_len : 255;
+	fs.device_type = 0x00000007; /* FILE_DEVICE_DISK */
+	fs.device_characteristics = 0x00000020; /* FILE_DEVICE_IS_MOUNTED */
+	memcpy(fs.object_id, &sf.fs_id, sizeof(sf.fs_id));
+	int rc = fscc_encode_fs_info(data, rq->file_info_class, &fs);
+	if (rc < 0)
+		return rq->file_info_class <= 11 ? STATUS_NOT_SUPPORTED : STATUS_INVALID_INFO_CLASS;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_query_info(struct srv_req *r)
+{
+	struct smb2_query_info_req rq;
+	if (smb2_decode_query_info_req(&r->msg, &rq) < 0)
+		return STATUS_INVALID_PARAMETER;
+	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	if (rq.output_buffer_length > r->conn->srv->cfg->max_io ||
+	    !srv_charge_ok(r, rq.output_buffer_length > rq.input_len ? rq.output_buffer_length
+								     : rq.input_len))
+		return STATUS_INVALID_PARAMETER;
+	struct buf data;
+	buf_init(&data, 1 << 20);
+	NTSTATUS st;
+	bool variable = false;
+	switch (rq.info_type) {
+	case SMB2_0_INFO_FILE:
+		st = query_file(r, o, &rq, &data);
+		variable = variable_class(rq.file_info_class);
+		break;
+	case SMB2_0_INFO_FILESYSTEM:
+		st = query_fs(r, o, &rq, &data);
+		variable = variable_fs_class(rq.file_info_class);
+		break;
+	case SMB2_0_INFO_SECURITY: {
+		if (!(o->access & READ_CONTROL)) {
+			st = STATUS_ACCESS_DENIED;
+			break;
+		}
+		encode_sd(&data, rq.additional_information, getuid(), getgid(),
+			  r->tree->maximal_access);
+		st = STATUS_SUCCESS;
+		if (data.len > rq.output_buffer_length) {
+			/* MS-SMB2 3.3.5.20.3: say how much is needed. */
+			uint8_t need[4];
+			put_le32(need, (uint32_t)data.len);
+			buf_free(&data);
+			r->out->len = r->rsp_off + SMB2_HDR_SIZE;
+			smb2_encode_error_resp(r->out, need, 4);
+			r->keep_body = true;
+			return STATUS_BUFFER_TOO_SMALL;
+		}
+		break;
+	}
+	case SMB2_0_INFO_QUOTA:
+		st = STATUS_NOT_SUPPORTED;
+		break;
+	default:
+		st = STATUS_INVALID_PARAMETER;
+	}
+	if (st == STATUS_SUCCESS)
+		st = finish_output(r, &data, rq.output_buffer_length, variable);
+	buf_free(&data);
+	return st;
+}
+
+static NTSTATUS set_basic(struct srv_open *o, const uint8_t *p, size_t n)
+{
+	struct fscc_basic_info bi;
+	if (fscc_decode_basic_info(p, n, &bi) < 0)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	if (!(o->access & FILE_WRITE_ATTRIBUTES))
+		return STATUS_ACCESS_DENIED;
+	const struct vfs_ops *ops = o->tree->vfs->ops;
+	/* 0 and -1 both leave a time alone here. */
+	struct vfs_times t = {
+		bi.creation_time == UINT64_MAX ? 0 : bi.creation_time,
+		bi.last_access_time == UINT64_MAX ? 0 : bi.last_access_time,
+		bi.last_write_time == UINT64_MAX ? 0 : bi.last_write_time,
+		bi.change_time == UINT64_MAX ? 0 : bi.change_time,
+	};
+	if (t.creation_time || t.access_time || t.write_time || t.change_time) {
+		NTSTATUS st = ops->set_times(o->h, &t);
+		if (st)
+			return st;
+	}
+	if (bi.attributes) {
+		if ((bi.attributes & FILE_ATTRIBUTE_DIRECTORY) && !o->is_dir)
+			return STATUS_INVALID_PARAMETER;
+		uint32_t a = bi.attributes & ~(FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_NORMAL);
+		return ops->set_attributes(o->h, a);
+	}
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS set_disposition(struct srv_open *o, uint8_t del)
+{
+	if (!(o->access & DELETE))
+		return STATUS_ACCESS_DENIED;
+	if (del & 1) {
+		struct vfs_stat st;
+		NTSTATUS s = o->tree->vfs->ops->fstat(o->h, &st);
+		if (s)
+			return s;
+		if (st.attributes & FILE_ATTRIBUTE_READONLY)
+			return STATUS_CANNOT_DELETE;
+		if (o->is_dir) {
+			bool empty = false;
+			s = o->tree->vfs->ops->is_empty_dir(o->h, &empty);
+			if (s)
+				return s;
+			if (!empty)
+				return STATUS_DIRECTORY_NOT_EMPTY;
+		}
+		if (!o->tree->vfs->ops->path(o->h)[0])
+			return STATUS_CANNOT_DELETE; /* the share root */
+	}
+	o->delete_on_close = del & 1;
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS set_rename(struct srv_open *o, const uint8_t *p, size_t n)
+{
+	struct fscc_rename_info ri;
+	if (fscc_decode_rename_info(p, n, &ri) < 0)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	if (!(o->access & DELETE))
+		return STATUS_ACCESS_DENIED;
+	if (ri.root_directory)
+		return STATUS_INVALID_PARAMETER;
+	char *path;
+	NTSTATUS st = srv_path_from_wire(ri.name, ri.name_len, &path);
+	if (st)
+		return st == STATUS_INVALID_PARAMETER ? STATUS_OBJECT_NAME_INVALID : st;
+	if (!path[0]) {
+		free(path);
+		return STATUS_ACCESS_DENIED;
+	}
+	st = o->tree->vfs->ops->rename(o->h, path, ri.replace_if_exists);
+	free(path);
+	return st;
+}
+
+NTSTATUS smb2_set_info(struct srv_req *r)
+{
+	struct smb2_set_info_req rq;
+	if (smb2_decode_set_info_req(&r->msg, &rq) < 0)
+		return STATUS_INVALID_PARAMETER;
+	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	if (rq.buffer_len > r->conn->srv->cfg->max_io || !srv_charge_ok(r, rq.buffer_len))
+		return STATUS_INVALID_PARAMETER;
+	if (!o->h)
+		return STATUS_NOT_SUPPORTED; /* pipes */
+	NTSTATUS st;
+	uint64_t v64;
+	uint32_t v32;
+	uint8_t v8;
+	const struct vfs_ops *ops = o->tree->vfs->ops;
+	if (rq.info_type == SMB2_0_INFO_FILE) {
+		if (r->tree->read_only && rq.file_info_class != FilePositionInformation &&
+		    rq.file_info_class != FileModeInformation)
+			return STATUS_ACCESS_DENIED;
+		switch (rq.file_info_class) {
+		case FileBasicInformation:
+			st = set_basic(o, rq.buffer, rq.buffer_len);
+			break;
+		case FileEndOfFileInformation:
+			if (fscc_decode_u64_info(rq.buffer, rq.buffer_len, &v64) < 0)
+				return STATUS_INFO_LENGTH_MISMATCH;
+			if (!(o->access & FILE_WRITE_DATA))
+				return STATUS_ACCESS_DENIED;
+			if (o->is_dir)
+				return STATUS_INVALID_PARAMETER;
+			if (v64 > INT64_MAX)
+				return STATUS_INVALID_PARAMETER;
+			st = ops->truncate(o->h, v64);
+			break;
+		case FileAllocationInformation: {
+			if (fscc_decode_u64_info(rq.buffer, rq.buffer_len, &v64) < 0)
+				return STATUS_INFO_LENGTH_MISMATCH;
+			if (!(o->access & FILE_WRITE_DATA))
+				return STATUS_ACCESS_DENIED;
+			if (o->is_dir)
+				return STATUS_INVALID_PARAMETER;
+			if (v64 > INT64_MAX)
+				return STATUS_INVALID_PARAMETER;
+			struct vfs_stat vst;
+			st = ops->fstat(o->h, &vst);
+			if (st)
+				return st;
+			/* A smaller allocation truncates the file (MS-FSCC 2.4.4). */
+			st = v64 < vst.size ? ops->truncate(o->h, v64) : ops->allocate(o->h, v64);
+			break;
+		}
+		case FileDispositionInformation:
+			if (fscc_decode_u8_info(rq.buffer, rq.buffer_len, &v8) < 0)
+				return STATUS_INFO_LENGTH_MISMATCH;
+			st = set_disposition(o, v8);
+			break;
+		case FileDispositionInformationEx:
+			if (fscc_decode_u32_info(rq.buffer, rq.buffer_len, &v32) < 0)
+				return STATUS_INFO_LENGTH_MISMATCH;
+			st = set_disposition(o, (uint8_t)(v32 & 1));
+			break;
+		case FileRenameInformation:
+			st = set_rename(o, rq.buffer, rq.buffer_len);
+			break;
+		case FilePositionInformation:
+			if (fscc_decode_u64_info(rq.buffer, rq.buffer_len, &v64) < 0)
+				return STATUS_INFO_LENGTH_MISMATCH;
+			o->position = v64;
+			st = STATUS_SUCCESS;
+			break;
+		case FileModeInformation:
+			if (fscc_decode_u32_info(rq.buffer, rq.buffer_len, &v32) < 0)
+				return STATUS_INFO_LENGTH_MISMATCH;
+			if (v32 & ~(FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY |
+				    FILE_SYNCHRONOUS_IO_ALERT | FILE_SYNCHRONOUS_IO_NONALERT))
+				return STATUS_INVALID_PARAMETER;
+			o->mode = (o->mode & FILE_DELETE_ON_CLOSE) | v32;
+			st = STATUS_SUCCESS;
+			break;
+		case FileFullEaInformation:
+			st = STATUS_EAS_NOT_SUPPORTED;
+			break;
+		case FileLinkInformation:
+			st = STATUS_NOT_SUPPORTED;
+			break;
+		default:
+			st = STATUS_INVALID_INFO_CLASS;
+		}
+	} else if (rq.info_type == SMB2_0_INFO_FILESYSTEM) {
+		st = r->tree->read_only ? STATUS_ACCESS_DENIED : STATUS_NOT_SUPPORTED;
+	} else if (rq.info_type == SMB2_0_INFO_SECURITY) {
+		st = STATUS_NOT_SUPPORTED;
+	} else {
+		st = STATUS_INVALID_PARAMETER;
+	}
+	if (st == STATUS_SUCCESS)
+		smb2_encode_set_info_resp(r->out);
+	return st;
+}

@@ -1,0 +1,139 @@
+/* READ, WRITE and FLUSH (MS-SMB2 3.3.5.11, 3.3.5.12, 3.3.5.13). */
+#include <string.h>
+
+#include "common/log.h"
+#include "server/srv.h"
+
+bool srv_charge_ok(const struct srv_req *r, uint64_t payload)
+{
+	const struct srv_conn *c = r->conn;
+	if (c->dialect == SMB2_DIALECT_202 || !(c->server_caps & SMB2_GLOBAL_CAP_LARGE_MTU))
+		return payload <= 65536;
+	uint64_t charge = r->hdr.credit_charge ? r->hdr.credit_charge : 1;
+	return (payload + 65535) / 65536 <= charge;
+}
+
+static NTSTATUS read_pipe(struct srv_req *r, struct srv_open *o, const struct smb2_read_req *rq)
+{
+	size_t pending = rpc_pipe_pending(o->pipe);
+	if (!pending)
+		return STATUS_PIPE_EMPTY;
+	size_t n = pending < rq->length ? pending : rq->length;
+	struct smb2_read_resp rs = {(uint32_t)n, 0, 0, NULL};
+	smb2_encode_read_resp_fixed(r->out, &rs);
+	uint8_t *dst = buf_reserve_uninit(r->out, n);
+	if (!dst)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	rpc_pipe_read(o->pipe, dst, n);
+	if (rpc_pipe_pending(o->pipe)) {
+		/* Message-mode pipe: the rest stays for the next read. */
+		r->keep_body = true;
+		return STATUS_BUFFER_OVERFLOW;
+	}
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_read(struct srv_req *r)
+{
+	struct smb2_read_req rq;
+	if (smb2_decode_read_req(&r->msg, &rq) < 0)
+		return STATUS_INVALID_PARAMETER;
+	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	if (rq.length > r->conn->srv->cfg->max_io || !srv_charge_ok(r, rq.length))
+		return STATUS_INVALID_PARAMETER;
+	if (o->pipe)
+		return read_pipe(r, o, &rq);
+	if (o->is_dir)
+		return STATUS_INVALID_DEVICE_REQUEST;
+	if (!(o->access & (FILE_READ_DATA | FILE_EXECUTE)))
+		return STATUS_ACCESS_DENIED;
+	if (rq.offset > INT64_MAX)
+		return STATUS_INVALID_PARAMETER;
+
+	size_t fixed = r->out->len;
+	struct smb2_read_resp rs = {0, 0, 0, NULL};
+	smb2_encode_read_resp_fixed(r->out, &rs);
+	/* The data lands straight in the response buffer. */
+	uint8_t *dst = buf_reserve_uninit(r->out, rq.length);
+	if (!dst && rq.length)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	size_t done = 0;
+	NTSTATUS st = STATUS_SUCCESS;
+	if (rq.length)
+		st = o->tree->vfs->ops->pread(o->h, dst, rq.length, rq.offset, &done);
+	if (st)
+		return st;
+	r->out->len = fixed + 16 + done;
+	/* Nothing at or past the end, or less than MinimumCount. */
+	if ((done == 0 && rq.length) || done < rq.minimum_count)
+		return STATUS_END_OF_FILE;
+	buf_set_le32(r->out, fixed + 4, (uint32_t)done);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_write(struct srv_req *r)
+{
+	struct smb2_write_req rq;
+	if (smb2_decode_write_req(&r->msg, &rq) < 0)
+		return STATUS_INVALID_PARAMETER;
+	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	if (rq.length > r->conn->srv->cfg->max_io || !srv_charge_ok(r, rq.length))
+		return STATUS_INVALID_PARAMETER;
+	struct smb2_write_resp rs = {rq.length, 0};
+	if (o->pipe) {
+		if (rpc_pipe_write(o->pipe, rq.data, rq.length) < 0)
+			return STATUS_INVALID_PARAMETER;
+		smb2_encode_write_resp(r->out, &rs);
+		return STATUS_SUCCESS;
+	}
+	if (o->is_dir)
+		return STATUS_INVALID_DEVICE_REQUEST;
+	if (!(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) || r->tree->read_only)
+		return STATUS_ACCESS_DENIED;
+	uint64_t off = rq.offset;
+	const struct vfs_ops *ops = o->tree->vfs->ops;
+	if (off == UINT64_MAX || !(o->access & FILE_WRITE_DATA)) {
+		/* Append: 0xFFFFFFFFFFFFFFFF, or a handle with only append access. */
+		if (!(o->access & FILE_APPEND_DATA))
+			return STATUS_INVALID_PARAMETER;
+		struct vfs_stat st;
+		NTSTATUS s = ops->fstat(o->h, &st);
+		if (s)
+			return s;
+		off = st.size;
+	}
+	if (off > INT64_MAX || rq.length > INT64_MAX - off)
+		return STATUS_INVALID_PARAMETER;
+	bool durable = (rq.flags & SMB2_WRITEFLAG_WRITE_THROUGH) ||
+		       (o->create_options & FILE_WRITE_THROUGH);
+	NTSTATUS st = STATUS_SUCCESS;
+	if (rq.length)
+		st = ops->pwrite(o->h, rq.data, rq.length, off, durable);
+	if (st)
+		return st;
+	smb2_encode_write_resp(r->out, &rs);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_flush(struct srv_req *r)
+{
+	struct smb2_flush_req rq;
+	if (smb2_decode_flush_req(&r->msg, &rq) < 0)
+		return STATUS_INVALID_PARAMETER;
+	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
+	if (!o)
+		return STATUS_FILE_CLOSED;
+	if (o->h) {
+		if (!(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
+			return STATUS_ACCESS_DENIED;
+		NTSTATUS st = o->tree->vfs->ops->flush(o->h);
+		if (st)
+			return st;
+	}
+	smb2_encode_empty4(r->out);
+	return STATUS_SUCCESS;
+}

@@ -1,0 +1,222 @@
+/* Server objects: connection, session, tree connect, open; and the request
+ * context every handler receives (DESIGN "server/"). */
+#ifndef DAX_SRV_H
+#define DAX_SRV_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "common/buf.h"
+#include "common/cursor.h"
+#include "common/ntstatus.h"
+#include "crypto/crypto.h"
+#include "proto/smb2.h"
+#include "rpc/rpc.h"
+#include "server/config.h"
+#include "vfs/vfs.h"
+
+struct srv_loop;
+
+struct srv {
+	struct srv_config *cfg;
+	struct passdb *passdb;
+	struct vfs_share **vfs;        /* per config share index; NULL for IPC$ */
+	struct rpc_env rpc_env;
+	struct rpc_share *rpc_shares;
+	uint8_t guid[16];
+	uint64_t start_time;
+	atomic_uint nconns;
+	atomic_uint_fast64_t next_session_id;
+	char dns_name[256];
+};
+
+/* A table of objects addressed by 64-bit ids that are never reused soon:
+ * the low 32 bits index a slot, the high 32 bits are the slot's
+ * generation.  Lookups check the generation, so stale ids miss. */
+struct idtab {
+	void **obj;
+	uint32_t *gen;
+	uint32_t cap;
+	uint32_t count;
+	uint32_t max;
+};
+void idtab_init(struct idtab *t, uint32_t max);
+void idtab_free(struct idtab *t);
+/* Returns the new id, or 0 when full (count == max) or out of memory. */
+uint64_t idtab_add(struct idtab *t, void *obj);
+void *idtab_get(const struct idtab *t, uint64_t id);
+void idtab_del(struct idtab *t, uint64_t id);
+/* Iteration: for (uint32_t i = 0; i < t->cap; i++) if (t->obj[i]) ... */
+
+struct srv_tree {
+	uint32_t id;
+	const struct share_cfg *share;
+	struct vfs_share *vfs;         /* NULL for IPC$ */
+	uint32_t maximal_access;
+	bool read_only;
+};
+
+struct srv_open {
+	uint64_t id;                   /* volatile id == persistent id */
+	struct srv_tree *tree;
+	struct vfs_handle *h;          /* disk shares */
+	struct rpc_pipe *pipe;         /* IPC$ */
+	uint32_t access;               /* granted access mask */
+	uint32_t create_options;
+	uint32_t share_access;
+	bool is_dir;
+	bool delete_on_close;
+	uint64_t position;             /* FilePositionInformation */
+	uint32_t mode;                 /* FileModeInformation */
+	/* directory enumeration state (QUERY_DIRECTORY) */
+	struct vfs_dirent *ents;
+	size_t nents;
+	size_t pos;                    /* next entry; 0,1 are "." and ".." */
+	char *pattern;                 /* UTF-8 pattern of this enumeration */
+	bool listed;                   /* ents is loaded */
+};
+
+enum sess_state { SESS_IN_PROGRESS, SESS_VALID, SESS_EXPIRED, SESS_LOGGED_OFF };
+
+struct srv_session {
+	uint64_t id;
+	enum sess_state state;
+	struct auth_ctx *auth;
+	struct auth_identity ident;
+	bool has_key;                  /* a real user with a session key */
+	bool signing_required;
+	struct smb2_keys keys;
+	enum crypto_sign_alg sign_alg;
+	uint8_t preauth[64];
+	struct srv_tree *trees[64];
+	uint32_t ntrees;
+	uint32_t next_tree_id;
+	struct idtab opens;
+	time_t started;
+};
+
+struct srv_conn {
+	struct srv *srv;
+	struct srv_loop *loop;
+	struct srv_conn *next, *prev;  /* the loop's list */
+	int fd;
+	char peer[64];
+	time_t created;
+	bool closing;
+	/* input: frames are read into rbuf (4-byte header + body) */
+	uint8_t *rbuf;
+	size_t rcap, rlen;
+	/* output: one pending frame at a time */
+	struct buf out;
+	size_t out_sent;
+	bool want_write;
+	/* negotiate state */
+	bool negotiated;
+	bool smb1_upgraded;            /* answered an SMB1 negotiate with 2.??? */
+	uint16_t dialect;
+	uint32_t client_caps;
+	uint32_t server_caps;
+	uint16_t client_sec_mode;
+	uint16_t server_sec_mode;
+	uint8_t client_guid[16];
+	uint16_t client_dialects[SMB2_MAX_DIALECTS];
+	uint16_t nclient_dialects;
+	bool signing_negotiated_gmac;  /* 3.1.1 signing context chose GMAC */
+	enum crypto_sign_alg sign_alg;
+	uint8_t preauth[64];
+	/* credits and the message id window (MS-SMB2 3.3.1.1) */
+	uint64_t seq_low;              /* lowest id not yet used */
+	uint64_t seq_high;             /* first id not yet granted */
+	uint8_t *seq_used;             /* bitmap, indexed by id % seq_bits */
+	uint32_t seq_bits;
+	/* sessions */
+	struct srv_session *sessions[64];
+	uint32_t nsessions;
+	bool any_valid_session;
+};
+
+/* One request of a (possibly compound) frame. */
+struct srv_req {
+	struct srv_conn *conn;
+	struct smb2_hdr hdr;
+	struct cur msg;                /* the whole message, positioned at the body */
+	struct srv_session *sess;      /* looked up by the dispatcher when needed */
+	struct srv_tree *tree;
+	struct buf *out;
+	size_t rsp_off;                /* offset of this response's header in out */
+	bool keep_body;                /* non-success status but the body stands */
+	bool no_response;              /* CANCEL */
+	bool sign_response;
+	bool sign_final_session_setup; /* sign with the key just established */
+	struct srv_session *sign_sess;
+	uint8_t *preauth_rsp;          /* hash to extend with the response (3.1.1) */
+	/* related compound state (MS-SMB2 3.3.5.2.7.2) */
+	struct smb2_fileid *compound_fid;
+};
+
+/* dispatch.c */
+void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len);
+struct srv_session *srv_session_lookup(struct srv_conn *c, uint64_t id);
+struct srv_tree *srv_tree_lookup(struct srv_session *s, uint32_t id);
+/* Resolves a FileId from a request (honouring the compound's last id). */
+struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fid);
+
+/* objects.c: lifetime of sessions, trees and opens */
+struct srv_session *srv_session_new(struct srv_conn *c);
+void srv_session_destroy(struct srv_conn *c, struct srv_session *s);
+void srv_tree_destroy(struct srv_session *s, struct srv_tree *t);
+void srv_open_close(struct srv_session *s, struct srv_open *o);
+void srv_conn_cleanup(struct srv_conn *c);
+
+/* handlers (smb2_*.c) */
+NTSTATUS smb2_negotiate(struct srv_req *r);
+NTSTATUS smb2_session_setup(struct srv_req *r);
+NTSTATUS smb2_logoff(struct srv_req *r);
+NTSTATUS smb2_tree_connect(struct srv_req *r);
+NTSTATUS smb2_tree_disconnect(struct srv_req *r);
+NTSTATUS smb2_create(struct srv_req *r);
+NTSTATUS smb2_close(struct srv_req *r);
+NTSTATUS smb2_flush(struct srv_req *r);
+NTSTATUS smb2_read(struct srv_req *r);
+NTSTATUS smb2_write(struct srv_req *r);
+NTSTATUS smb2_lock(struct srv_req *r);
+NTSTATUS smb2_ioctl(struct srv_req *r);
+NTSTATUS smb2_cancel(struct srv_req *r);
+NTSTATUS smb2_echo(struct srv_req *r);
+NTSTATUS smb2_query_directory(struct srv_req *r);
+NTSTATUS smb2_change_notify(struct srv_req *r);
+NTSTATUS smb2_query_info(struct srv_req *r);
+NTSTATUS smb2_set_info(struct srv_req *r);
+NTSTATUS smb2_oplock_break(struct srv_req *r);
+
+/* negotiate.c: builds a negotiate response for an SMB1 upgrade too */
+NTSTATUS smb2_negotiate_smb1_upgrade(struct srv_conn *c, struct buf *out, bool wildcard);
+
+/* path.c: an SMB name (UTF-16LE, '\'-separated) to a validated UTF-8
+ * share-relative path ('/'-separated; "" for the root). */
+NTSTATUS srv_path_from_wire(const uint8_t *name, size_t len, char **out);
+/* Windows wildcard match (MS-FSCC 2.1.4.4: * ? < > "), case-insensitive. */
+bool srv_wildcard_match(const char *pattern, const char *name);
+
+/* smb2_info.c: the FSCC view of a file */
+struct fscc_file_info;
+void srv_file_info(const struct srv_open *o, const struct vfs_stat *st, struct fscc_file_info *fi);
+/* Checks a multi-credit request's CreditCharge covers its payload
+ * (MS-SMB2 3.3.5.2.5). */
+bool srv_charge_ok(const struct srv_req *r, uint64_t payload);
+
+/* conn.c */
+void srv_conn_send(struct srv_conn *c);
+
+/* Maps GENERIC_* bits to file-specific rights (MS-SMB2 3.3.5.9). */
+uint32_t srv_map_generic(uint32_t access);
+
+#define SRV_FILE_WRITE_MASK (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | \
+			     FILE_WRITE_ATTRIBUTES | DELETE | WRITE_DAC | WRITE_OWNER | \
+			     FILE_DELETE_CHILD)
+
+#endif
