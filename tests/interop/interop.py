@@ -1,0 +1,394 @@
+#!/usr/bin/python3
+"""Interop tests of daxsmbd with Samba's smbclient and smbtorture and with
+impacket.  Prints PASS/FAIL per test and "N passed, N failed"."""
+import argparse
+import hashlib
+import os
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daxtest import DaxServer, client_conf, free_port, run, smbclient, wait_port  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Failed(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failed(msg)
+
+
+def ok_output(p):
+    out = p.stdout + p.stderr
+    return p.returncode == 0 and "NT_STATUS_" not in out
+
+
+def sha(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---- smbclient round trips at each dialect, signed ----
+
+def round_trip(srv, proto, share="share", user="alice", extra=("--client-protection=sign",)):
+    work = tempfile.mkdtemp(dir=srv.tmp)
+    src = os.path.join(work, "big.bin")
+    with open(src, "wb") as f:
+        f.write(os.urandom(3 * 1024 * 1024 + 123))
+    pw = srv.users.get(user) if user else None
+    cmds = ("mkdir d; cd d; put big.bin b1.bin; rename b1.bin b2.bin; get b2.bin back.bin; "
+            "ls; del b2.bin; cd ..; rmdir d")
+    p = smbclient(srv.port, share, user, pw, cmds, proto=proto, extra=extra, cwd=work)
+    out = p.stdout + p.stderr
+    check(ok_output(p), f"smbclient failed (rc {p.returncode}):\n{out[-3000:]}")
+    check("b2.bin" in p.stdout, f"ls did not list the renamed file:\n{out[-2000:]}")
+    check(sha(src) == sha(os.path.join(work, "back.bin")), "downloaded file differs")
+    check(not os.path.exists(os.path.join(srv.dirs[share], "d")), "directory not removed on disk")
+
+
+for _proto in ("SMB2_02", "SMB2_10", "SMB3_00", "SMB3_02", "SMB3_11"):
+    def _t(srv, proto=_proto):
+        round_trip(srv, proto)
+    _t.__name__ = f"smbclient_{_proto}_signed_roundtrip"
+    test(_t)
+
+
+@test
+def smbclient_list_shares(srv):
+    p = run(["smbclient", "-s", client_conf(), "-L", "127.0.0.1", "-p", str(srv.port),
+             "-U", "alice%Secret-1"])
+    out = p.stdout + p.stderr
+    check(p.returncode == 0, f"smbclient -L failed:\n{out}")
+    for name in ("share", "guest", "ro", "IPC$"):
+        check(re.search(rf"^\s+{re.escape(name)}\s+(Disk|IPC)", p.stdout, re.M),
+              f"share {name} not listed:\n{out}")
+    check("user share" in p.stdout, f"comment missing:\n{out}")
+
+
+@test
+def smbclient_list_shares_anonymous(srv):
+    p = run(["smbclient", "-s", client_conf(), "-L", "127.0.0.1", "-p", str(srv.port), "-N"])
+    check(p.returncode == 0 and re.search(r"^\s+guest\s+Disk", p.stdout, re.M),
+          f"anonymous listing failed:\n{p.stdout}{p.stderr}")
+
+
+@test
+def smbclient_guest_share(srv):
+    round_trip(srv, "SMB3_11", share="guest", user=None, extra=())
+
+
+@test
+def guest_refused_on_user_share(srv):
+    p = smbclient(srv.port, "share", None, None, "ls", proto="SMB3_11")
+    check(p.returncode != 0 and "NT_STATUS_ACCESS_DENIED" in p.stdout + p.stderr,
+          f"guest was let into a non-guest share:\n{p.stdout}{p.stderr}")
+
+
+@test
+def wrong_password_refused(srv):
+    p = smbclient(srv.port, "share", "alice", "wrong", "ls", proto="SMB3_11")
+    check(p.returncode != 0 and "NT_STATUS_LOGON_FAILURE" in p.stdout + p.stderr,
+          f"wrong password not refused:\n{p.stdout}{p.stderr}")
+
+
+@test
+def smb1_refused(srv):
+    p = smbclient(srv.port, "share", "alice", "Secret-1", "ls", proto="NT1",
+                  extra=("--option=client min protocol=NT1",))
+    out = p.stdout + p.stderr
+    check(p.returncode != 0, f"SMB1 session was accepted:\n{out}")
+    check(srv.alive(), "server died on SMB1")
+
+
+@test
+def read_only_share_refuses_writes(srv):
+    work = tempfile.mkdtemp(dir=srv.tmp)
+    with open(os.path.join(work, "x.txt"), "w") as f:
+        f.write("x")
+    before = sorted(os.listdir(srv.dirs["ro"]))
+    for cmd in ("put x.txt new.txt", "del readme.txt", "rename readme.txt other.txt", "mkdir nd"):
+        p = smbclient(srv.port, "ro", "alice", "Secret-1", cmd, proto="SMB3_11", cwd=work)
+        check("NT_STATUS_ACCESS_DENIED" in p.stdout + p.stderr or
+              "NT_STATUS_MEDIA_WRITE_PROTECTED" in p.stdout + p.stderr,
+              f"'{cmd}' was not refused on a read-only share:\n{p.stdout}{p.stderr}")
+    check(sorted(os.listdir(srv.dirs["ro"])) == before, "read-only share changed on disk")
+    p = smbclient(srv.port, "ro", "alice", "Secret-1", "get readme.txt got.txt", proto="SMB3_11",
+                  cwd=work)
+    check(ok_output(p) and open(os.path.join(work, "got.txt")).read() == "read only\n",
+          f"reading from a read-only share failed:\n{p.stdout}{p.stderr}")
+
+
+@test
+def unknown_share_refused(srv):
+    p = smbclient(srv.port, "nosuch", "alice", "Secret-1", "ls", proto="SMB3_11")
+    check("NT_STATUS_BAD_NETWORK_NAME" in p.stdout + p.stderr, f"{p.stdout}{p.stderr}")
+
+
+@test
+def files_appear_on_disk(srv):
+    work = tempfile.mkdtemp(dir=srv.tmp)
+    with open(os.path.join(work, "a.txt"), "wb") as f:
+        f.write(b"hello daxsmb\n")
+    p = smbclient(srv.port, "share", "bob", "Secret-2", "mkdir sub; put a.txt sub\\a.txt",
+                  proto="SMB3_11", cwd=work)
+    check(ok_output(p), f"{p.stdout}{p.stderr}")
+    with open(os.path.join(srv.dirs["share"], "sub", "a.txt"), "rb") as f:
+        check(f.read() == b"hello daxsmb\n", "content on disk differs")
+    # Case-insensitive lookup, as Windows clients expect.
+    p = smbclient(srv.port, "share", "bob", "Secret-2", "get SUB\\A.TXT b.txt", proto="SMB3_11",
+                  cwd=work)
+    check(ok_output(p), f"case-insensitive open failed: {p.stdout}{p.stderr}")
+
+
+# ---- impacket ----
+
+def impacket_roundtrip(srv, dialect):
+    from impacket.smbconnection import SMBConnection
+    c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port, preferredDialect=dialect)
+    c.login("alice", "Secret-1")
+    names = [s["shi1_netname"][:-1] for s in c.listShares()]
+    check("share" in names and "guest" in names, f"listShares: {names}")
+    data = os.urandom(300000)
+    c.putFile("share", "imp.bin", _reader(data))
+    got = bytearray()
+    c.getFile("share", "imp.bin", got.extend)
+    check(bytes(got) == data, "impacket getFile returned different data")
+    c.deleteFile("share", "imp.bin")
+    check(not os.path.exists(os.path.join(srv.dirs["share"], "imp.bin")), "file not deleted")
+    c.logoff()
+
+
+def _reader(data):
+    pos = [0]
+
+    def read(n):
+        chunk = data[pos[0]:pos[0] + n]
+        pos[0] += len(chunk)
+        return chunk
+    return read
+
+
+@test
+def impacket_smb21(srv):
+    from impacket.smb3structs import SMB2_DIALECT_21
+    impacket_roundtrip(srv, SMB2_DIALECT_21)
+
+
+@test
+def impacket_smb30(srv):
+    from impacket.smb3structs import SMB2_DIALECT_30
+    impacket_roundtrip(srv, SMB2_DIALECT_30)
+
+
+@test
+def impacket_smb311(srv):
+    from impacket.smb3structs import SMB2_DIALECT_311
+    impacket_roundtrip(srv, SMB2_DIALECT_311)
+
+
+@test
+def impacket_wrong_password(srv):
+    from impacket.smbconnection import SMBConnection, SessionError
+    c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port)
+    try:
+        c.login("alice", "nope")
+    except SessionError as e:
+        check(e.getErrorCode() == 0xC000006D, f"wrong status {e.getErrorCode():#x}")
+        return
+    raise Failed("login with a wrong password succeeded")
+
+
+# ---- administration and configuration ----
+
+@test
+def user_admin(srv):
+    pdb = os.path.join(srv.tmp, "admin-passdb")
+    d = srv.daxsmb
+    run([d, "user", "add", "carol", "--passdb", pdb], input="pw1\n", check=True)
+    run([d, "user", "add", "dave", "--passdb", pdb], input="pw2\n", check=True)
+    check(stat.S_IMODE(os.stat(pdb).st_mode) == 0o600, "passdb is not mode 0600")
+    p = run([d, "user", "list", "--passdb", pdb], check=True)
+    check(p.stdout.split() == ["carol", "dave"], f"list: {p.stdout!r}")
+    run([d, "user", "del", "carol", "--passdb", pdb], check=True)
+    p = run([d, "user", "list", "--passdb", pdb], check=True)
+    check(p.stdout.split() == ["dave"], f"list after del: {p.stdout!r}")
+    p = run([d, "user", "del", "nobody-here", "--passdb", pdb])
+    check(p.returncode != 0, "deleting a missing user succeeded")
+
+
+@test
+def config_errors_are_clear(srv):
+    conf = os.path.join(srv.tmp, "bad.conf")
+    with open(conf, "w") as f:
+        f.write("[global]\n smb ports = 1\n[x]\n path = /nonexistent/daxsmb\n")
+    p = run([srv.daxsmbd, "--config", conf], timeout=10)
+    check(p.returncode != 0 and "/nonexistent/daxsmb" in p.stderr, f"missing path: {p.stderr}")
+    p = run([srv.daxsmbd, "--config", os.path.join(srv.tmp, "missing.conf")], timeout=10)
+    check(p.returncode != 0 and "cannot read config" in p.stderr, f"missing config: {p.stderr}")
+
+
+@test
+def unknown_parameter_warned(srv):
+    port = free_port()
+    conf = os.path.join(srv.tmp, "warn.conf")
+    with open(conf, "w") as f:
+        f.write(f"[global]\n smb ports = {port}\n interfaces = 127.0.0.1\n frobnicate = 3\n"
+                f"[s]\n path = {srv.dirs['guest']}\n guest ok = yes\n")
+    log = open(os.path.join(srv.tmp, "warn.log"), "w")
+    p = subprocess.Popen([srv.daxsmbd, "--config", conf], stderr=log, stdout=log)
+    try:
+        check(wait_port(port, p), "server with an unknown parameter did not start")
+    finally:
+        p.terminate()
+        p.wait(10)
+        log.close()
+    check("frobnicate" in open(log.name).read(), "unknown parameter was not warned about")
+
+
+@test
+def builtin_default_config(srv):
+    """No --config: a guest share on ./daxsmb-data at 127.0.0.1:4445."""
+    cwd = tempfile.mkdtemp(dir=srv.tmp)
+    log = open(os.path.join(cwd, "log"), "w")
+    p = subprocess.Popen([os.path.abspath(srv.daxsmbd)], cwd=cwd, stderr=log, stdout=log)
+    try:
+        check(wait_port(4445, p), "default server did not listen on 4445: " +
+              open(log.name).read())
+        with open(os.path.join(cwd, "hello.txt"), "w") as f:
+            f.write("hi")
+        q = smbclient(4445, "share", None, None, "put hello.txt", proto="SMB3_11", cwd=cwd)
+        check(ok_output(q), f"{q.stdout}{q.stderr}")
+        check(os.path.exists(os.path.join(cwd, "daxsmb-data", "hello.txt")), "file not in data dir")
+    finally:
+        p.terminate()
+        p.wait(10)
+        log.close()
+
+
+@test
+def signing_mandatory(srv):
+    s2 = DaxServer(srv.build, extra_global="  server signing = mandatory\n").start()
+    try:
+        round_trip(s2, "SMB3_11", extra=())
+        round_trip(s2, "SMB2_10", extra=())
+    finally:
+        problems = s2.stop()
+        s2.cleanup()
+    check(not problems, "; ".join(problems))
+
+
+# ---- smbtorture ----
+
+def load_known_failures():
+    known = {}
+    path = os.path.join(HERE, "smbtorture-known-failures.txt")
+    if os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if line and not line.startswith("#"):
+                name, _, why = line.partition("#")
+                known[name.strip()] = why.strip()
+    return known
+
+
+TORTURE_SUITES = ["smb2.connect", "smb2.read", "smb2.rw", "smb2.dir", "smb2.getinfo", "smb2.credits"]
+
+
+def torture_suite(srv, suite, results):
+    known = load_known_failures()
+    p = run(["smbtorture", "-s", client_conf(), f"//127.0.0.1/share", "-p", str(srv.port),
+             "-U", "alice%Secret-1", "--option=torture:user2name=bob",
+             "--option=torture:user2password=Secret-2", suite], timeout=900)
+    out = p.stdout + p.stderr
+    seen = 0
+    for m in re.finditer(r"^(success|failure|error|skip): (\S+)", p.stdout, re.M):
+        kind, name = m.group(1), m.group(2)
+        full = name if name.startswith(suite) else f"{suite}.{name}"
+        if name == suite.split(".", 1)[-1] or full == suite:
+            full = suite
+        seen += 1
+        if kind == "success":
+            results.append(("PASS", f"smbtorture {full}", ""))
+        elif kind == "skip":
+            results.append(("SKIP", f"smbtorture {full}", ""))
+        elif full in known:
+            results.append(("KNOWN", f"smbtorture {full}", known[full]))
+        else:
+            ctx = out[max(0, m.start() - 1500):m.end() + 500]
+            results.append(("FAIL", f"smbtorture {full}", ctx))
+    if seen == 0:
+        results.append(("FAIL", f"smbtorture {suite}", out[-3000:]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--only", default=None)
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    results = []
+    srv = DaxServer(build).start()
+    try:
+        for fn in TESTS:
+            if args.only and args.only not in fn.__name__:
+                continue
+            try:
+                fn(srv)
+                results.append(("PASS", fn.__name__, ""))
+            except Exception as e:  # noqa: BLE001 - every failure is reported
+                detail = str(e) if isinstance(e, Failed) else traceback.format_exc()
+                results.append(("FAIL", fn.__name__, detail + "\n--- server log ---\n" + srv.tail()))
+            if not srv.alive():
+                results.append(("FAIL", f"server alive after {fn.__name__}", srv.tail()))
+                srv.stop()
+                srv = DaxServer(build).start()
+        for suite in TORTURE_SUITES:
+            if args.only and args.only not in suite:
+                continue
+            torture_suite(srv, suite, results)
+            if not srv.alive():
+                results.append(("FAIL", f"server alive after {suite}", srv.tail()))
+                srv.stop()
+                srv = DaxServer(build).start()
+    finally:
+        problems = srv.stop()
+        if problems:
+            results.append(("FAIL", "server shut down cleanly", "\n".join(problems)))
+        else:
+            results.append(("PASS", "server shut down cleanly", ""))
+        srv.cleanup()
+    npass = nfail = 0
+    for kind, name, detail in results:
+        if kind == "PASS":
+            npass += 1
+            print(f"PASS {name}")
+        elif kind == "FAIL":
+            nfail += 1
+            print(f"FAIL {name}\n{detail}")
+        elif kind == "KNOWN":
+            print(f"KNOWN {name} ({detail})")
+        else:
+            print(f"SKIP {name}")
+    print(f"{npass} passed, {nfail} failed")
+    return 0 if nfail == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
