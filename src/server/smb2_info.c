@@ -28,25 +28,43 @@ void srv_file_info(const struct srv_open *o, const struct vfs_stat *st, struct f
 	fi->mode = o ? o->mode : 0;
 }
 
-/* Classes whose output has a variable part: a short buffer gets what fits
- * and STATUS_BUFFER_OVERFLOW; fixed ones get INFO_LENGTH_MISMATCH. */
-static bool variable_class(int cls)
+/* The fixed part of the classes with a variable part: a buffer smaller
+ * than this gets INFO_LENGTH_MISMATCH; one that holds the fixed part but
+ * not all gets what fits and STATUS_BUFFER_OVERFLOW (MS-SMB2 3.3.5.20.1).
+ * Fixed-size classes have no variable part: 0 here. */
+static size_t file_fixed_part(int cls)
 {
-	return cls == FileAllInformation || cls == FileNameInformation ||
-	       cls == FileStreamInformation || cls == FileNormalizedNameInformation ||
-	       cls == FileAlternateNameInformation;
+	switch (cls) {
+	case FileAllInformation:
+		return 100;
+	case FileNameInformation:
+	case FileNormalizedNameInformation:
+	case FileAlternateNameInformation:
+		return 4;
+	case FileStreamInformation:
+		return 24;
+	default:
+		return 0;
+	}
 }
 
-static bool variable_fs_class(int cls)
+static size_t fs_fixed_part(int cls)
 {
-	return cls == FileFsVolumeInformation || cls == FileFsAttributeInformation;
+	switch (cls) {
+	case FileFsVolumeInformation:
+		return 18;
+	case FileFsAttributeInformation:
+		return 12;
+	default:
+		return 0;
+	}
 }
 
-static NTSTATUS finish_output(struct srv_req *r, struct buf *data, uint32_t max, bool variable)
+static NTSTATUS finish_output(struct srv_req *r, struct buf *data, uint32_t max, size_t fixed)
 {
 	NTSTATUS st = STATUS_SUCCESS;
 	if (data->len > max) {
-		if (!variable)
+		if (!fixed || max < fixed)
 			return STATUS_INFO_LENGTH_MISMATCH;
 		data->len = max;
 		st = STATUS_BUFFER_OVERFLOW;
@@ -208,15 +226,15 @@ NTSTATUS smb2_query_info(struct srv_req *r)
 	struct buf data;
 	buf_init(&data, 1 << 20);
 	NTSTATUS st;
-	bool variable = false;
+	size_t fixed = 0;
 	switch (rq.info_type) {
 	case SMB2_0_INFO_FILE:
 		st = query_file(r, o, &rq, &data);
-		variable = variable_class(rq.file_info_class);
+		fixed = file_fixed_part(rq.file_info_class);
 		break;
 	case SMB2_0_INFO_FILESYSTEM:
 		st = query_fs(r, o, &rq, &data);
-		variable = variable_fs_class(rq.file_info_class);
+		fixed = fs_fixed_part(rq.file_info_class);
 		break;
 	case SMB2_0_INFO_SECURITY: {
 		if (!(o->access & READ_CONTROL)) {
@@ -245,7 +263,7 @@ NTSTATUS smb2_query_info(struct srv_req *r)
 		st = STATUS_INVALID_PARAMETER;
 	}
 	if (st == STATUS_SUCCESS)
-		st = finish_output(r, &data, rq.output_buffer_length, variable);
+		st = finish_output(r, &data, rq.output_buffer_length, fixed);
 	buf_free(&data);
 	return st;
 }

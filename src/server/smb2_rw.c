@@ -70,6 +70,7 @@ NTSTATUS smb2_read(struct srv_req *r)
 	if ((done == 0 && rq.length) || done < rq.minimum_count)
 		return STATUS_END_OF_FILE;
 	buf_set_le32(r->out, fixed + 4, (uint32_t)done);
+	o->position = rq.offset + done; /* the current byte offset moves on */
 	return STATUS_SUCCESS;
 }
 
@@ -115,6 +116,7 @@ NTSTATUS smb2_write(struct srv_req *r)
 		st = ops->pwrite(o->h, rq.data, rq.length, off, durable);
 	if (st)
 		return st;
+	o->position = off + rq.length;
 	smb2_encode_write_resp(r->out, &rs);
 	return STATUS_SUCCESS;
 }

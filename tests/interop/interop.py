@@ -159,8 +159,28 @@ def files_appear_on_disk(srv):
 
 # ---- impacket ----
 
+def impacket_fix_preauth():
+    """impacket 0.10.0 (Debian 12) starts an NTLM session's preauth hash at
+    zero instead of at Connection.PreauthIntegrityHashValue (MS-SMB2
+    3.2.5.3.1), so its 3.1.1 signing key is wrong against any server (Samba
+    4.17 refuses it the same way).  Start the session hash where the spec
+    says, once, before login; nothing else of impacket is changed."""
+    from impacket import smb3
+    if getattr(smb3.SMB3, "_daxsmb_fixed", False):
+        return
+    orig = smb3.SMB3.login
+
+    def login(self, *a, **kw):
+        if self._Connection["Dialect"] == smb3.SMB2_DIALECT_311:
+            self._Session["PreauthIntegrityHashValue"] = self._Connection["PreauthIntegrityHashValue"]
+        return orig(self, *a, **kw)
+    smb3.SMB3.login = login
+    smb3.SMB3._daxsmb_fixed = True
+
+
 def impacket_roundtrip(srv, dialect):
     from impacket.smbconnection import SMBConnection
+    impacket_fix_preauth()
     c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port, preferredDialect=dialect)
     c.login("alice", "Secret-1")
     names = [s["shi1_netname"][:-1] for s in c.listShares()]
