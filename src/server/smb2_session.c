@@ -15,12 +15,13 @@ static void finish_session(struct srv_conn *c, struct srv_session *s, uint16_t c
 		s->signing_required = c->srv->cfg->signing == CFG_SIGNING_MANDATORY ||
 				      (client_sec_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED);
 	}
+	id = NULL; /* it lives in the auth context freed here */
 	s->state = SESS_VALID;
 	auth_free(s->auth);
 	s->auth = NULL;
 	c->any_valid_session = true;
 	LOG_INFO("%s: session %llx: %s%s%s", c->peer, (unsigned long long)s->id,
-		 id->anonymous ? "anonymous" : id->user, id->guest ? " (as guest)" : "",
+		 s->ident.anonymous ? "anonymous" : s->ident.user, s->ident.guest ? " (as guest)" : "",
 		 s->signing_required ? ", signing required" : "");
 }
 

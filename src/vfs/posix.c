@@ -1,1 +1,1088 @@
-/* to be written */
+/* The posix storage backend (DESIGN "vfs/"): handle based; every path is
+ * resolved below the share's root fd with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS), so neither a symlink nor a concurrent rename
+ * inside the share can make an open land outside it.  Operations on a name
+ * (mkdir, unlink, rename) go through the parent directory opened that way
+ * and an *at() call on the final component.  errno becomes NTSTATUS here
+ * and nowhere else (STYLE 5). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "common/nttime.h"
+#include "common/utf16.h"
+#include "proto/smb2.h"
+#include "vfs/vfs_internal.h"
+
+#define STATX_WANT (STATX_BASIC_STATS | STATX_BTIME)
+/* Times that mean "leave alone" in an NT time field besides 0 (MS-FSCC
+ * 2.4.7: -1 and -2 suspend/resume automatic updates, which we do not do). */
+#define NT_TIME_KEEP_1 UINT64_MAX
+#define NT_TIME_KEEP_2 (UINT64_MAX - 1)
+/* Attempts of an open whose target changes type or identity under us. */
+#define OPEN_ATTEMPTS 8
+
+struct posix_share {
+	struct vfs_share pub; /* first: a vfs_share * is a posix_share * */
+	bool store_dos_attributes;
+};
+
+struct vfs_handle {
+	struct posix_share *share;
+	int fd;
+	bool is_dir;
+	bool is_opath;  /* O_PATH fd: attributes only */
+	char *path;     /* share-relative, on-disk spelling */
+};
+
+static const struct vfs_ops posix_ops;
+
+static struct posix_share *pshare(struct vfs_share *s)
+{
+	return (struct posix_share *)s;
+}
+
+static NTSTATUS errno_status(void)
+{
+	return vfs_errno_to_status(errno);
+}
+
+static void proc_fd_path(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* ---- paths ---- */
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	if (a) {
+		memcpy(p, dir, a);
+		p[a++] = '/';
+	}
+	memcpy(p + a, name, b + 1);
+	return p;
+}
+
+/* Opens the parent directory of path (O_PATH, beneath the root) and points
+ * *name at the final component.  A missing or non-directory parent is
+ * OBJECT_PATH_NOT_FOUND. */
+static NTSTATUS open_parent(int root_fd, const char *path, int *pfd, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : path;
+	/* The server never passes these; refuse them here too rather than
+	 * hand "." or ".." to mkdirat/unlinkat/renameat2. */
+	if (!**name || !strcmp(*name, ".") || !strcmp(*name, ".."))
+		return STATUS_OBJECT_NAME_INVALID;
+	int fd;
+	if (!slash) {
+		fd = vfs_openat2(root_fd, "", O_PATH | O_DIRECTORY, 0);
+	} else {
+		char *parent = strndup(path, (size_t)(slash - path));
+		if (!parent)
+			return STATUS_NO_MEMORY;
+		fd = vfs_openat2(root_fd, parent, O_PATH | O_DIRECTORY, 0);
+		free(parent);
+	}
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? STATUS_OBJECT_PATH_NOT_FOUND
+							   : errno_status();
+	*pfd = fd;
+	return STATUS_SUCCESS;
+}
+
+/* Finds in directory dir (share-relative, on-disk spelling) an entry equal
+ * to name ignoring case.  0 with *found malloc'd, or -errno (-ENOENT when
+ * there is none). */
+static int ci_find(int root_fd, const char *dir, const char *name, char **found)
+{
+	int fd = vfs_openat2(root_fd, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	int ret = -ENOENT;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (utf8_casecmp(de->d_name, name) == 0) {
+			*found = strdup(de->d_name);
+			ret = *found ? 0 : -ENOMEM;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+/* The on-disk spelling of path.  On a case-insensitive share, a path that
+ * does not resolve as given is walked component by component from the
+ * root, each missing component replaced by an entry equal ignoring case;
+ * from the first one with no match on, the client's spelling is kept (so
+ * a new file keeps the case it was created with).  Every prefix is
+ * resolved from the root, so symlinks behave as in a direct open.  The
+ * cost is paid only on a miss.  NULL only when out of memory. */
+static char *resolve_path(struct posix_share *ps, const char *path)
+{
+	int root = ps->pub.root_fd;
+	if (ps->pub.case_sensitive || !path[0])
+		return strdup(path);
+	int fd = vfs_openat2(root, path, O_PATH, 0);
+	if (fd >= 0 || errno != ENOENT) {
+		if (fd >= 0)
+			close(fd);
+		return strdup(path);
+	}
+	char *real = strdup("");
+	bool lost = false;
+	const char *p = path;
+	while (real && *p) {
+		size_t n = strcspn(p, "/");
+		char *comp = strndup(p, n);
+		char *next = NULL;
+		if (comp)
+			next = path_join(real, comp);
+		if (next && !lost) {
+			fd = vfs_openat2(root, next, O_PATH, 0);
+			if (fd >= 0) {
+				close(fd);
+			} else if (errno == ENOENT) {
+				char *m = NULL;
+				int r = ci_find(root, real, comp, &m);
+				if (r == 0) {
+					free(next);
+					next = path_join(real, m);
+					free(m);
+				} else if (r == -ENOMEM) {
+					free(next);
+					next = NULL;
+				} else {
+					lost = true;
+				}
+			} else {
+				lost = true; /* the real call reports this error */
+			}
+		}
+		free(comp);
+		free(real);
+		real = next;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return real;
+}
+
+/* ---- DOS attributes ---- */
+
+static void load_dosattrib(struct vfs_handle *h, struct vfs_dosattrib *d)
+{
+	uint8_t buf[VFS_DOSATTRIB_LEN + 1];
+	ssize_t n;
+	memset(d, 0, sizeof(*d));
+	if (!h->share->store_dos_attributes)
+		return;
+	if (h->is_opath) {
+		char p[64];
+		proc_fd_path(p, sizeof(p), h->fd);
+		n = getxattr(p, VFS_DOSATTRIB_XATTR, buf, sizeof(buf));
+	} else {
+		n = fgetxattr(h->fd, VFS_DOSATTRIB_XATTR, buf, sizeof(buf));
+	}
+	/* Absent, unsupported, or a foreign (e.g. Samba) blob: nothing stored. */
+	if (n > 0 && !vfs_dosattrib_decode(buf, (size_t)n, d))
+		memset(d, 0, sizeof(*d));
+}
+
+/* 0, or -errno; -EOPNOTSUPP when user xattrs are off or refused. */
+static int store_dosattrib(struct vfs_handle *h, const struct vfs_dosattrib *d)
+{
+	uint8_t buf[VFS_DOSATTRIB_LEN];
+	int r;
+	if (!h->share->store_dos_attributes)
+		return -EOPNOTSUPP;
+	vfs_dosattrib_encode(d, buf);
+	if (h->is_opath) {
+		char p[64];
+		proc_fd_path(p, sizeof(p), h->fd);
+		r = setxattr(p, VFS_DOSATTRIB_XATTR, buf, sizeof(buf), 0);
+	} else {
+		r = fsetxattr(h->fd, VFS_DOSATTRIB_XATTR, buf, sizeof(buf), 0);
+	}
+	return r < 0 ? -errno : 0;
+}
+
+static int handle_chmod(struct vfs_handle *h, mode_t mode)
+{
+	if (!h->is_opath)
+		return fchmod(h->fd, mode);
+	char p[64];
+	proc_fd_path(p, sizeof(p), h->fd);
+	return fchmodat(AT_FDCWD, p, mode, 0);
+}
+
+/* Stores attributes (already masked).  Where xattrs are unavailable,
+ * READONLY is kept as the absence of write bits and the rest is dropped;
+ * either way, clearing READONLY gives a file its owner write bit back,
+ * since fstat reports a file without it as READONLY. */
+static NTSTATUS apply_attributes(struct vfs_handle *h, uint32_t attributes)
+{
+	struct vfs_dosattrib d;
+	load_dosattrib(h, &d);
+	d.valid |= VFS_DOSATTRIB_HAS_ATTRIBUTES;
+	d.attributes = attributes;
+	int r = store_dosattrib(h, &d);
+	bool fallback = r == -EOPNOTSUPP;
+	if (r < 0 && !fallback)
+		return vfs_errno_to_status(-r);
+	if (h->is_dir)
+		return STATUS_SUCCESS;
+	struct stat sb;
+	if (fstat(h->fd, &sb) < 0)
+		return errno_status();
+	mode_t mode = sb.st_mode & 07777;
+	if (attributes & FILE_ATTRIBUTE_READONLY) {
+		if (fallback)
+			mode &= ~(mode_t)(S_IWUSR | S_IWGRP | S_IWOTH);
+	} else {
+		mode |= S_IWUSR;
+	}
+	if (mode != (sb.st_mode & 07777) && handle_chmod(h, mode) < 0)
+		return errno_status();
+	return STATUS_SUCCESS;
+}
+
+/* ---- open ---- */
+
+static NTSTATUS new_handle(struct posix_share *ps, int fd, bool is_dir, bool is_opath,
+			   const char *path, struct vfs_handle **out)
+{
+	struct vfs_handle *h = calloc(1, sizeof(*h));
+	char *p = strdup(path);
+	if (!h || !p) {
+		free(h);
+		free(p);
+		return STATUS_NO_MEMORY; /* fd stays the caller's */
+	}
+	h->share = ps;
+	h->fd = fd;
+	h->is_dir = is_dir;
+	h->is_opath = is_opath;
+	h->path = p;
+	*out = h;
+	return STATUS_SUCCESS;
+}
+
+static void allocate_hint(int fd, uint64_t allocation)
+{
+	if (allocation && allocation <= INT64_MAX)
+		(void)fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)allocation);
+}
+
+static bool truncating(uint32_t disposition)
+{
+	return disposition == FILE_SUPERSEDE || disposition == FILE_OVERWRITE ||
+	       disposition == FILE_OVERWRITE_IF;
+}
+
+/* Creates the missing final component of path.  *retry when the name
+ * appeared meanwhile and the disposition allows opening it instead. */
+static NTSTATUS create_new(struct posix_share *ps, const char *path,
+			   const struct vfs_open_args *a, struct vfs_handle **out, bool *retry)
+{
+	int pfd, fd;
+	const char *name;
+	NTSTATUS st = open_parent(ps->pub.root_fd, path, &pfd, &name);
+	if (st)
+		return st;
+	if (a->directory) {
+		if (mkdirat(pfd, name, 0777) < 0) {
+			int e = errno;
+			close(pfd);
+			if (e == EEXIST && a->disposition != FILE_CREATE)
+				*retry = true;
+			return vfs_errno_to_status(e);
+		}
+		fd = vfs_openat2(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		if (fd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
+			*retry = true; /* replaced right after mkdir */
+	} else {
+		int acc = a->write || truncating(a->disposition) ? O_RDWR : O_RDONLY;
+		fd = vfs_openat2(pfd, name, O_CREAT | O_EXCL | acc, 0666);
+		if (fd < 0 && errno == EEXIST && a->disposition != FILE_CREATE)
+			*retry = true;
+	}
+	int e = errno;
+	close(pfd);
+	if (fd < 0)
+		return vfs_errno_to_status(e);
+	st = new_handle(ps, fd, a->directory, false, path, out);
+	if (st) {
+		close(fd);
+		return st;
+	}
+	/* Best effort: the file exists now, failing the open would leave it
+	 * behind for nothing. */
+	uint32_t attrs = a->attributes & vfs_settable_attributes();
+	if (attrs)
+		(void)apply_attributes(*out, attrs);
+	if (!a->directory)
+		allocate_hint(fd, a->allocation);
+	return STATUS_SUCCESS;
+}
+
+/* Opens the existing object the probe pfd (O_PATH) found at path. */
+static NTSTATUS open_existing(struct posix_share *ps, const char *path, int pfd,
+			      const struct stat *pst, const struct vfs_open_args *a,
+			      struct vfs_handle **out, uint32_t *action, bool *retry)
+{
+	bool is_dir = S_ISDIR(pst->st_mode);
+	bool trunc = truncating(a->disposition);
+	NTSTATUS st;
+
+	if (a->disposition == FILE_CREATE)
+		return STATUS_OBJECT_NAME_COLLISION;
+	if (is_dir && a->non_directory)
+		return STATUS_FILE_IS_A_DIRECTORY;
+	if (!is_dir && a->directory)
+		return STATUS_NOT_A_DIRECTORY;
+	if (is_dir && trunc)
+		return STATUS_INVALID_PARAMETER; /* directories are never overwritten */
+	if (ps->pub.read_only && (a->write || trunc))
+		return STATUS_ACCESS_DENIED;
+
+	int fd;
+	bool want_data = a->read || a->write || trunc;
+	if (is_dir) {
+		fd = vfs_openat2(ps->pub.root_fd, path, O_RDONLY | O_DIRECTORY, 0);
+	} else if (!S_ISREG(pst->st_mode)) {
+		/* FIFOs, sockets, device nodes: never opened for data, their
+		 * open may block or touch hardware. */
+		if (want_data)
+			return STATUS_ACCESS_DENIED;
+		st = new_handle(ps, pfd, false, true, path, out);
+		if (!st)
+			*action = FILE_OPENED;
+		return st;
+	} else {
+		/* A READONLY file refuses writes (MS-FSA 2.1.5.1.2.1), also to
+		 * root, and also when the flag is only in the xattr. */
+		if (a->write || trunc) {
+			struct vfs_handle tmp = { .share = ps, .fd = pfd, .is_opath = true };
+			struct vfs_dosattrib d;
+			load_dosattrib(&tmp, &d);
+			if (!(pst->st_mode & S_IWUSR) ||
+			    ((d.valid & VFS_DOSATTRIB_HAS_ATTRIBUTES) &&
+			     (d.attributes & FILE_ATTRIBUTE_READONLY)))
+				return STATUS_ACCESS_DENIED;
+		}
+		/* O_NONBLOCK: if a FIFO is swapped in after the probe, the open
+		 * must not hang; the identity check below then retries. */
+		int flags = (a->write || trunc ? O_RDWR : O_RDONLY) | O_NONBLOCK |
+			    (trunc ? O_TRUNC : 0);
+		fd = vfs_openat2(ps->pub.root_fd, path, flags, 0);
+		if (fd < 0 && errno == EACCES && !a->read && (flags & O_RDWR))
+			fd = vfs_openat2(ps->pub.root_fd, path,
+					 (flags & ~O_RDWR) | O_WRONLY, 0);
+	}
+	if (fd < 0) {
+		int e = errno;
+		if (e == EACCES && !want_data) {
+			/* Attributes only: the probe is enough. */
+			st = new_handle(ps, pfd, is_dir, true, path, out);
+			if (!st)
+				*action = FILE_OPENED;
+			return st;
+		}
+		if (e == ENOENT || e == ENOTDIR || e == EISDIR)
+			*retry = true; /* changed between probe and open */
+		return vfs_errno_to_status(e);
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || sb.st_dev != pst->st_dev || sb.st_ino != pst->st_ino) {
+		close(fd);
+		*retry = true;
+		return STATUS_ACCESS_DENIED;
+	}
+	if (!is_dir) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+	st = new_handle(ps, fd, is_dir, false, path, out);
+	if (st) {
+		close(fd);
+		return st;
+	}
+	close(pfd);
+	*action = FILE_OPENED;
+	if (trunc) {
+		*action = a->disposition == FILE_SUPERSEDE ? FILE_SUPERSEDED : FILE_OVERWRITTEN;
+		uint32_t attrs = a->attributes & vfs_settable_attributes();
+		if (attrs) {
+			/* MS-FSA 2.1.5.1.2.1: supersede replaces the attributes,
+			 * overwrite adds to them. */
+			if (a->disposition != FILE_SUPERSEDE) {
+				struct vfs_stat vs;
+				struct vfs_dosattrib d;
+				struct statx stx;
+				load_dosattrib(*out, &d);
+				if (statx(fd, "", AT_EMPTY_PATH, STATX_WANT, &stx) == 0) {
+					vfs_stat_from_statx(&vs, &stx, &d);
+					attrs |= vs.attributes & vfs_settable_attributes();
+				}
+			}
+			(void)apply_attributes(*out, attrs | FILE_ATTRIBUTE_ARCHIVE);
+		}
+		allocate_hint(fd, a->allocation);
+	}
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS open_once(struct posix_share *ps, const char *path,
+			  const struct vfs_open_args *a, struct vfs_handle **out,
+			  uint32_t *action, bool *retry, bool resolved)
+{
+	int root = ps->pub.root_fd;
+	/* The probe: O_PATH follows symlinks beneath the root, opens nothing
+	 * for I/O and needs no permission on the object itself. */
+	int pfd = vfs_openat2(root, path, O_PATH, 0);
+	if (pfd >= 0) {
+		struct stat sb;
+		NTSTATUS st;
+		if (fstat(pfd, &sb) < 0)
+			st = errno_status();
+		else
+			st = open_existing(ps, path, pfd, &sb, a, out, action, retry);
+		/* On success pfd was closed or became the handle's fd; on
+		 * failure it is still ours. */
+		if (st)
+			close(pfd);
+		return st;
+	}
+	if (errno != ENOENT)
+		return errno_status();
+
+	/* Missing as spelled: on a case-insensitive share, look for the
+	 * on-disk spelling before concluding anything (in particular before
+	 * creating a second name that differs only in case). */
+	if (!ps->pub.case_sensitive && !resolved) {
+		char *real = resolve_path(ps, path);
+		if (!real)
+			return STATUS_NO_MEMORY;
+		NTSTATUS st = open_once(ps, real, a, out, action, retry, true);
+		free(real);
+		return st;
+	}
+
+	/* Missing: distinguish a missing parent from a missing name. */
+	int dfd;
+	const char *name;
+	NTSTATUS st = open_parent(root, path, &dfd, &name);
+	if (st == STATUS_OBJECT_NAME_INVALID && !path[0])
+		st = STATUS_OBJECT_NAME_NOT_FOUND; /* the root vanished */
+	if (st)
+		return st;
+	close(dfd);
+	if (a->disposition == FILE_OPEN || a->disposition == FILE_OVERWRITE)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	if (ps->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	st = create_new(ps, path, a, out, retry);
+	if (!st)
+		*action = FILE_CREATED;
+	return st;
+}
+
+static NTSTATUS posix_open(struct vfs_share *s, const struct vfs_open_args *a,
+			   struct vfs_handle **out, uint32_t *action)
+{
+	struct posix_share *ps = pshare(s);
+	*out = NULL;
+	if (a->disposition > FILE_OVERWRITE_IF || (a->directory && a->non_directory))
+		return STATUS_INVALID_PARAMETER;
+	/* MS-FSA 2.1.5.1: a directory cannot be superseded or overwritten. */
+	if (a->directory && truncating(a->disposition))
+		return STATUS_INVALID_PARAMETER;
+	NTSTATUS st = STATUS_ACCESS_DENIED;
+	for (int i = 0; i < OPEN_ATTEMPTS; i++) {
+		bool retry = false;
+		st = open_once(ps, a->path, a, out, action, &retry, false);
+		if (!retry)
+			break;
+	}
+	return st;
+}
+
+static void posix_close(struct vfs_handle *h)
+{
+	if (!h)
+		return;
+	close(h->fd);
+	free(h->path);
+	free(h);
+}
+
+/* ---- data and metadata ---- */
+
+static NTSTATUS posix_fstat(struct vfs_handle *h, struct vfs_stat *st)
+{
+	struct statx stx;
+	struct vfs_dosattrib d;
+	if (statx(h->fd, "", AT_EMPTY_PATH, STATX_WANT, &stx) < 0)
+		return errno_status();
+	load_dosattrib(h, &d);
+	vfs_stat_from_statx(st, &stx, &d);
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_pread(struct vfs_handle *h, void *dst, size_t len, uint64_t off,
+			    size_t *done)
+{
+	size_t got = 0;
+	*done = 0;
+	if (off > INT64_MAX)
+		return STATUS_INVALID_PARAMETER;
+	while (got < len) {
+		if (off + got > INT64_MAX)
+			break;
+		ssize_t n = pread(h->fd, (char *)dst + got, len - got, (off_t)(off + got));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (got)
+				break; /* report what was read */
+			return errno_status();
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*done = got;
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_pwrite(struct vfs_handle *h, const void *src, size_t len, uint64_t off,
+			     bool durable)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (off > INT64_MAX || len > INT64_MAX - off)
+		return STATUS_DISK_FULL; /* past the largest file offset */
+	size_t put = 0;
+	while (put < len) {
+		ssize_t n = pwrite(h->fd, (const char *)src + put, len - put, (off_t)(off + put));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno_status();
+		}
+		if (n == 0)
+			return STATUS_DISK_FULL;
+		put += (size_t)n;
+	}
+	if (durable) {
+		while (fdatasync(h->fd) < 0)
+			if (errno != EINTR)
+				return errno_status();
+	}
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_flush(struct vfs_handle *h)
+{
+	for (;;) {
+		int r = h->is_dir ? fsync(h->fd) : fdatasync(h->fd);
+		if (r == 0)
+			return STATUS_SUCCESS;
+		if (errno == EINTR)
+			continue;
+		/* Nothing of ours to flush behind an O_PATH fd or on a file
+		 * system without fsync for directories. */
+		if ((errno == EBADF || errno == EINVAL) && (h->is_opath || h->is_dir))
+			return STATUS_SUCCESS;
+		return errno_status();
+	}
+}
+
+static NTSTATUS posix_truncate(struct vfs_handle *h, uint64_t size)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (size > INT64_MAX)
+		return STATUS_DISK_FULL;
+	while (ftruncate(h->fd, (off_t)size) < 0)
+		if (errno != EINTR)
+			return errno_status();
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_allocate(struct vfs_handle *h, uint64_t size)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (size == 0)
+		return STATUS_SUCCESS;
+	if (size > INT64_MAX)
+		return STATUS_DISK_FULL;
+	while (fallocate(h->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			return STATUS_SUCCESS; /* a hint only */
+		return errno_status();
+	}
+	return STATUS_SUCCESS;
+}
+
+static bool nt_time_set(uint64_t t)
+{
+	return t != 0 && t != NT_TIME_KEEP_1 && t != NT_TIME_KEEP_2;
+}
+
+static struct timespec ts_or_omit(uint64_t t)
+{
+	if (!nt_time_set(t))
+		return (struct timespec){ .tv_nsec = UTIME_OMIT };
+	return nttime_to_timespec(t);
+}
+
+static NTSTATUS posix_set_times(struct vfs_handle *h, const struct vfs_times *t)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (nt_time_set(t->access_time) || nt_time_set(t->write_time)) {
+		struct timespec ts[2] = { ts_or_omit(t->access_time), ts_or_omit(t->write_time) };
+		int r;
+		if (h->is_opath) {
+			char p[64];
+			proc_fd_path(p, sizeof(p), h->fd);
+			r = utimensat(AT_FDCWD, p, ts, 0);
+		} else {
+			r = futimens(h->fd, ts);
+		}
+		if (r < 0)
+			return errno_status();
+	}
+	/* Linux cannot set the birth time: keep the client's value in the
+	 * attribute xattr when we can, else drop it (change_time likewise
+	 * cannot be set, and is not stored). */
+	if (nt_time_set(t->creation_time)) {
+		struct vfs_dosattrib d;
+		load_dosattrib(h, &d);
+		d.valid |= VFS_DOSATTRIB_HAS_CRTIME;
+		d.creation_time = t->creation_time;
+		int r = store_dosattrib(h, &d);
+		if (r < 0 && r != -EOPNOTSUPP)
+			return vfs_errno_to_status(-r);
+	}
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_set_attributes(struct vfs_handle *h, uint32_t attributes)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	return apply_attributes(h, attributes & vfs_settable_attributes());
+}
+
+/* ---- directories ---- */
+
+/* A fresh open of the handle's directory, so that its own position is
+ * untouched and a rename of the directory by anyone does not matter. */
+static DIR *reopen_dir(struct vfs_handle *h, NTSTATUS *st)
+{
+	if (!h->is_dir) {
+		*st = STATUS_NOT_A_DIRECTORY;
+		return NULL;
+	}
+	int fd = vfs_openat2(h->fd, "", O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0) {
+		*st = errno_status();
+		return NULL;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		*st = errno_status();
+		close(fd);
+	}
+	return d;
+}
+
+/* Stats one entry.  A symlink is reported as its target when the target
+ * resolves beneath the root (as an open through it would), else as the
+ * link itself; nothing outside the share is ever looked at.  -errno. */
+static int stat_entry(struct vfs_handle *h, int dfd, const char *name, struct vfs_stat *st)
+{
+	struct statx stx;
+	struct vfs_dosattrib d = { 0 };
+	uint8_t buf[VFS_DOSATTRIB_LEN + 1];
+	char p[PATH_MAX];
+	ssize_t n = -1;
+
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_WANT, &stx) < 0)
+		return -errno;
+	if (S_ISLNK(stx.stx_mode)) {
+		char *rel = path_join(h->path, name);
+		if (!rel)
+			return -ENOMEM;
+		int fd = vfs_openat2(h->share->pub.root_fd, rel, O_PATH, 0);
+		free(rel);
+		if (fd >= 0) {
+			struct statx t;
+			if (statx(fd, "", AT_EMPTY_PATH, STATX_WANT, &t) == 0) {
+				stx = t;
+				if (h->share->store_dos_attributes) {
+					proc_fd_path(p, sizeof(p), fd);
+					n = getxattr(p, VFS_DOSATTRIB_XATTR, buf, sizeof(buf));
+				}
+			}
+			close(fd);
+		}
+	} else if (h->share->store_dos_attributes) {
+		/* By name under our directory fd; lgetxattr never follows. */
+		if ((size_t)snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", dfd, name) < sizeof(p))
+			n = lgetxattr(p, VFS_DOSATTRIB_XATTR, buf, sizeof(buf));
+	}
+	if (n > 0 && !vfs_dosattrib_decode(buf, (size_t)n, &d))
+		memset(&d, 0, sizeof(d));
+	vfs_stat_from_statx(st, &stx, &d);
+	return 0;
+}
+
+static NTSTATUS posix_readdir(struct vfs_handle *h, struct vfs_dirent **out, size_t *count,
+			      size_t max)
+{
+	NTSTATUS st = STATUS_SUCCESS;
+	struct vfs_dirent *v = NULL;
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	*count = 0;
+	DIR *d = reopen_dir(h, &st);
+	if (!d)
+		return st;
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			if (errno)
+				st = errno_status();
+			break;
+		}
+		const char *name = de->d_name;
+		if (!strcmp(name, ".") || !strcmp(name, "..") || !vfs_utf8_valid(name))
+			continue;
+		if (n == max) {
+			st = STATUS_INSUFFICIENT_RESOURCES;
+			break;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			if (ncap > max)
+				ncap = max;
+			struct vfs_dirent *nv = realloc(v, ncap * sizeof(*v));
+			if (!nv) {
+				st = STATUS_NO_MEMORY;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		int r = stat_entry(h, dirfd(d), name, &v[n].st);
+		if (r == -ENOENT)
+			continue; /* removed while we listed */
+		if (r < 0) {
+			st = vfs_errno_to_status(-r);
+			break;
+		}
+		v[n].name = strdup(name);
+		if (!v[n].name) {
+			st = STATUS_NO_MEMORY;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (st) {
+		vfs_dirents_free(v, n);
+		return st;
+	}
+	*out = v;
+	*count = n;
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_is_empty_dir(struct vfs_handle *h, bool *empty)
+{
+	NTSTATUS st = STATUS_SUCCESS;
+	struct stat sb;
+	/* A removed directory can still be opened as "." through the
+	 * handle; it no longer exists by name. */
+	if (fstat(h->fd, &sb) == 0 && sb.st_nlink == 0)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	DIR *d = reopen_dir(h, &st);
+	if (!d)
+		return st;
+	*empty = true;
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			if (errno)
+				st = errno_status();
+			break;
+		}
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			*empty = false;
+			break;
+		}
+	}
+	closedir(d);
+	return st;
+}
+
+/* ---- namespace ---- */
+
+static NTSTATUS posix_unlink(struct vfs_handle *h)
+{
+	struct posix_share *ps = h->share;
+	if (ps->pub.read_only || !h->path[0])
+		return STATUS_ACCESS_DENIED;
+	int pfd;
+	const char *name;
+	NTSTATUS st = open_parent(ps->pub.root_fd, h->path, &pfd, &name);
+	if (st)
+		return st;
+	/* The entry's own type decides: a handle opened through a symlink to a
+	 * directory removes the link, not the directory. */
+	struct stat sb;
+	if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		st = errno_status();
+	} else if (unlinkat(pfd, name, S_ISDIR(sb.st_mode) ? AT_REMOVEDIR : 0) < 0) {
+		/* rmdir(2) may say EEXIST for a non-empty directory. */
+		st = errno == EEXIST ? STATUS_DIRECTORY_NOT_EMPTY : errno_status();
+	}
+	close(pfd);
+	return st;
+}
+
+/* Decides the final name of a rename target on a case-insensitive share:
+ * an existing entry equal ignoring case is the target, unless it is the
+ * renamed file itself (a change of case only). */
+static NTSTATUS target_name(struct vfs_handle *h, int npfd, const char *ndir,
+			    const char *name, char **out)
+{
+	struct stat sb, self;
+	if (h->share->pub.case_sensitive ||
+	    fstatat(npfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+		*out = strdup(name);
+		return *out ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+	}
+	char *m = NULL;
+	int r = ci_find(h->share->pub.root_fd, ndir, name, &m);
+	if (r == 0 && fstatat(npfd, m, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fstat(h->fd, &self) == 0 && (sb.st_dev != self.st_dev || sb.st_ino != self.st_ino)) {
+		*out = m;
+		return STATUS_SUCCESS;
+	}
+	free(m);
+	if (r == -ENOMEM)
+		return STATUS_NO_MEMORY;
+	*out = strdup(name);
+	return *out ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+}
+
+static NTSTATUS posix_rename(struct vfs_handle *h, const char *new_path, bool replace)
+{
+	struct posix_share *ps = h->share;
+	int root = ps->pub.root_fd;
+	if (ps->pub.read_only || !h->path[0] || !new_path[0])
+		return STATUS_ACCESS_DENIED;
+
+	NTSTATUS st;
+	int opfd = -1, npfd = -1;
+	const char *oname, *nname;
+	char *real = NULL, *final = NULL, *ndir = NULL, *newrel = NULL;
+
+	/* The target's directories in their on-disk spelling; the final name
+	 * is settled against the opened parent (it may differ from an
+	 * existing name only in case: then it is that name, or a change of
+	 * case of the file itself). */
+	const char *slash = strrchr(new_path, '/');
+	char *dir_in = slash ? strndup(new_path, (size_t)(slash - new_path)) : strdup("");
+	if (dir_in)
+		ndir = resolve_path(ps, dir_in);
+	free(dir_in);
+	if (ndir)
+		real = path_join(ndir, slash ? slash + 1 : new_path);
+	if (!real) {
+		st = STATUS_NO_MEMORY;
+		goto out;
+	}
+	st = open_parent(root, real, &npfd, &nname);
+	if (st)
+		goto out;
+	st = target_name(h, npfd, ndir, nname, &final);
+	if (st)
+		goto out;
+	newrel = path_join(ndir, final);
+	if (!newrel) {
+		st = STATUS_NO_MEMORY;
+		goto out;
+	}
+	st = open_parent(root, h->path, &opfd, &oname);
+	if (st)
+		goto out;
+	if (!strcmp(newrel, h->path))
+		goto done; /* same name: nothing to do */
+
+	struct stat tb;
+	bool target = fstatat(npfd, final, &tb, AT_SYMLINK_NOFOLLOW) == 0;
+	if (target && !replace) {
+		st = STATUS_OBJECT_NAME_COLLISION;
+		goto out;
+	}
+	if (target && S_ISDIR(tb.st_mode)) {
+		st = STATUS_ACCESS_DENIED; /* a directory is never replaced */
+		goto out;
+	}
+	/* Replace only what was checked: a name that was absent a moment ago
+	 * is not overwritten (rename(2) would replace an empty directory). */
+	if (renameat2(opfd, oname, npfd, final, target ? 0 : RENAME_NOREPLACE) < 0) {
+		switch (errno) {
+		case EEXIST:
+			st = STATUS_OBJECT_NAME_COLLISION;
+			break;
+		case EISDIR:    /* a directory appeared at the target */
+		case ENOTDIR:   /* directory onto a non-directory */
+		case ENOTEMPTY:
+			st = STATUS_ACCESS_DENIED;
+			break;
+		case EXDEV:     /* across mounts inside the share */
+			st = STATUS_NOT_SAME_DEVICE;
+			break;
+		case ENOENT:    /* the source went away */
+			st = STATUS_OBJECT_NAME_NOT_FOUND;
+			break;
+		default:
+			st = errno_status();
+		}
+		goto out;
+	}
+done:
+	free(h->path);
+	h->path = newrel;
+	newrel = NULL;
+out:
+	if (opfd >= 0)
+		close(opfd);
+	if (npfd >= 0)
+		close(npfd);
+	free(real);
+	free(final);
+	free(ndir);
+	free(newrel);
+	return st;
+}
+
+static NTSTATUS posix_statfs(struct vfs_share *s, struct vfs_statfs *out)
+{
+	struct statfs sf;
+	if (fstatfs(s->root_fd, &sf) < 0)
+		return errno_status();
+	uint64_t id;
+	memcpy(&id, &sf.f_fsid, sizeof(id) < sizeof(sf.f_fsid) ? sizeof(id) : sizeof(sf.f_fsid));
+	*out = (struct vfs_statfs){
+		.block_size = (uint64_t)sf.f_bsize,
+		.total_blocks = sf.f_blocks,
+		.free_blocks = sf.f_bfree,
+		.avail_blocks = sf.f_bavail,
+		.max_name_len = (uint32_t)sf.f_namelen,
+		.fs_id = id,
+	};
+	return STATUS_SUCCESS;
+}
+
+static const char *posix_path(struct vfs_handle *h)
+{
+	return h->path;
+}
+
+static void posix_share_close(struct vfs_share *s)
+{
+	if (!s)
+		return;
+	close(s->root_fd);
+	free(pshare(s));
+}
+
+static const struct vfs_ops posix_ops = {
+	.name = "posix",
+	.open = posix_open,
+	.close = posix_close,
+	.fstat = posix_fstat,
+	.pread = posix_pread,
+	.pwrite = posix_pwrite,
+	.flush = posix_flush,
+	.truncate = posix_truncate,
+	.allocate = posix_allocate,
+	.set_times = posix_set_times,
+	.set_attributes = posix_set_attributes,
+	.readdir = posix_readdir,
+	.unlink = posix_unlink,
+	.rename = posix_rename,
+	.is_empty_dir = posix_is_empty_dir,
+	.statfs = posix_statfs,
+	.path = posix_path,
+	.share_close = posix_share_close,
+};
+
+struct vfs_share *vfs_posix_share_open(const char *dir, bool read_only, char *err, size_t errlen)
+{
+	/* The one path not resolved beneath a root: the root itself, from the
+	 * administrator's configuration. */
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	struct posix_share *ps = calloc(1, sizeof(*ps));
+	if (!ps) {
+		close(fd);
+		if (err && errlen)
+			snprintf(err, errlen, "%s: out of memory", dir);
+		return NULL;
+	}
+	ps->pub.ops = &posix_ops;
+	ps->pub.root_fd = fd;
+	ps->pub.read_only = read_only;
+	/* Windows clients expect names to match ignoring case (Samba's
+	 * default for them too); the server may set this from the config. */
+	ps->pub.case_sensitive = false;
+	ps->store_dos_attributes = true;
+	return &ps->pub;
+}
+
+void vfs_posix_set_store_dos_attributes(struct vfs_share *s, bool on)
+{
+	if (s && s->ops == &posix_ops)
+		pshare(s)->store_dos_attributes = on;
+}
