@@ -35,14 +35,18 @@ void srv_file_info(const struct srv_open *o, const struct vfs_stat *st, struct f
 static size_t file_fixed_part(int cls)
 {
 	switch (cls) {
+	/* What Windows demands before it returns partial data: the fixed
+	 * fields plus the first bytes of the name (seen from smbtorture's
+	 * qfile_buffercheck, which Windows passes). */
 	case FileAllInformation:
-		return 100;
+		return 104;
 	case FileNameInformation:
 	case FileNormalizedNameInformation:
-	case FileAlternateNameInformation:
 		return 4;
+	case FileAlternateNameInformation:
+		return 8;
 	case FileStreamInformation:
-		return 24;
+		return 32;
 	default:
 		return 0;
 	}
@@ -52,9 +56,9 @@ static size_t fs_fixed_part(int cls)
 {
 	switch (cls) {
 	case FileFsVolumeInformation:
-		return 18;
+		return 24;
 	case FileFsAttributeInformation:
-		return 12;
+		return 16;
 	default:
 		return 0;
 	}
