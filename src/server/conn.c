@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -17,6 +19,17 @@
 #define RBUF_KEEP (128 * 1024)
 #define OBUF_KEEP (256 * 1024)
 
+static void conn_release(struct srv_conn *c)
+{
+	free(c->rbuf);
+	free(c->seq_used);
+	buf_free(&c->out);
+	atomic_fetch_sub(&c->srv->nconns, 1);
+	free(c);
+}
+
+/* Closes the socket and drops every session; the memory goes once no
+ * async work refers to the connection any more. */
 static void conn_free(struct srv_conn *c)
 {
 	struct srv_loop *l = c->loop;
@@ -29,12 +42,38 @@ static void conn_free(struct srv_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv_conn_cleanup(c);
-	free(c->rbuf);
-	free(c->seq_used);
-	buf_free(&c->out);
-	atomic_fetch_sub(&c->srv->nconns, 1);
 	LOG_INFO("%s: disconnected", c->peer);
-	free(c);
+	if (c->nasync) {
+		c->dead = true;
+		l->ndead++;
+		return;
+	}
+	conn_release(c);
+}
+
+/* Final replies of async work, on the loop thread. */
+static void drain_done(struct srv_loop *l)
+{
+	pthread_mutex_lock(&l->mu);
+	struct srv_async *a = l->done;
+	l->done = NULL;
+	pthread_mutex_unlock(&l->mu);
+	while (a) {
+		struct srv_async *next = a->job_next;
+		struct srv_conn *c = a->conn;
+		srv_async_finish(a);
+		if (c->dead) {
+			if (!c->nasync) {
+				l->ndead--;
+				conn_release(c);
+			}
+		} else if (c->closing) {
+			/* Freed by the event this raises, never inside a batch of
+			 * events that may still name the connection. */
+			shutdown(c->fd, SHUT_RDWR);
+		}
+		a = next;
+	}
 }
 
 static void set_events(struct srv_conn *c)
@@ -65,6 +104,7 @@ void srv_conn_send(struct srv_conn *c)
 	}
 	buf_reset(&c->out);
 	c->out_sent = 0;
+	c->frame_start = 0;
 	if (c->out.cap > OBUF_KEEP)
 		buf_free(&c->out);
 	if (c->want_write) {
@@ -196,6 +236,7 @@ static void *loop_main(void *arg)
 					if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
 						c->closing = true;
 				}
+				drain_done(l);
 				continue;
 			}
 			struct srv_conn *c = evs[i].data.ptr;
@@ -219,6 +260,15 @@ static void *loop_main(void *arg)
 	}
 	while (l->conns)
 		conn_free(l->conns);
+	/* Connections closed with work still on the workers wait for it. */
+	while (l->ndead) {
+		uint64_t v;
+		struct pollfd pfd = {l->wakefd, POLLIN, 0};
+		if (poll(&pfd, 1, 1000) > 0 && read(l->wakefd, &v, sizeof(v)) < 0) {
+			/* spurious wake-up */
+		}
+		drain_done(l);
+	}
 	return NULL;
 }
 

@@ -156,21 +156,20 @@ static void close_conn(struct srv_conn *c, const char *why)
 	c->closing = true;
 }
 
-static void begin_frame(struct srv_conn *c)
+void srv_begin_frame(struct srv_conn *c)
 {
-	buf_reset(&c->out);
-	c->out_sent = 0;
+	c->frame_start = c->out.len;
 	buf_zero(&c->out, 4); /* direct TCP header, patched at the end */
 }
 
-static void end_frame(struct srv_conn *c)
+void srv_end_frame(struct srv_conn *c)
 {
-	size_t n = c->out.len - 4;
+	size_t n = c->out.len - c->frame_start - 4;
 	if (!buf_ok(&c->out) || n > 0xFFFFFF) {
 		close_conn(c, "response too large");
 		return;
 	}
-	buf_set_be32(&c->out, 0, (uint32_t)n);
+	buf_set_be32(&c->out, c->frame_start, (uint32_t)n);
 	srv_conn_send(c);
 }
 
@@ -181,12 +180,12 @@ static void smb1_upgrade(struct srv_conn *c, const uint8_t *frame, size_t len)
 		close_conn(c, "SMB1 is not served");
 		return;
 	}
-	begin_frame(c);
+	srv_begin_frame(c);
 	if (smb2_negotiate_smb1_upgrade(c, &c->out, wildcard) != STATUS_SUCCESS) {
 		close_conn(c, "SMB1 upgrade failed");
 		return;
 	}
-	end_frame(c);
+	srv_end_frame(c);
 }
 
 void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
@@ -208,7 +207,7 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		return;
 	}
 
-	begin_frame(c);
+	srv_begin_frame(c);
 	struct rsp_info rsp[MAX_COMPOUND];
 	size_t nrsp = 0;
 	size_t pos = 0, off, mlen;
@@ -247,7 +246,7 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 				if (s && s->has_key && !verify_message(s, frame + off, mlen))
 					continue;
 			}
-			smb2_cancel(&r);
+			srv_async_cancel(c, &r.hdr);
 			continue;
 		}
 
@@ -262,7 +261,7 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 
 		/* The response header. */
 		if (nrsp) {
-			buf_align(&c->out, 4, 8);
+			buf_align(&c->out, c->frame_start + 4, 8);
 			buf_set_le32(&c->out, rsp[nrsp - 1].off + 20,
 				     (uint32_t)(c->out.len - rsp[nrsp - 1].off));
 		}
@@ -327,6 +326,7 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		}
 		r.hdr.session_id = sid;
 		r.hdr.tree_id = tid;
+		r.can_async = r.hdr.next_command == 0;
 		if (!st) {
 			cur_seek(&r.msg, SMB2_HDR_SIZE);
 			st = row->fn(&r);
@@ -347,6 +347,15 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		h.flags = SMB2_FLAGS_SERVER_TO_REDIR | (r.hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS) |
 			  (r.hdr.flags & SMB2_FLAGS_PRIORITY_MASK);
 		h.message_id = r.hdr.message_id;
+		if (st == STATUS_PENDING && r.async) {
+			/* The interim reply: the final one comes from the worker. */
+			c->out.len = r.rsp_off + SMB2_HDR_SIZE;
+			smb2_encode_error_resp(&c->out, NULL, 0);
+			h.flags |= SMB2_FLAGS_ASYNC_COMMAND;
+			h.async_id = r.async->async_id;
+			r.sign_response = false;
+			r.async->req.session_id = sid;
+		}
 		h.process_id = r.hdr.process_id;
 		h.tree_id = r.hdr.tree_id;
 		h.session_id = r.hdr.session_id;
@@ -371,6 +380,8 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 			 st != STATUS_USER_SESSION_DELETED)
 			rsp[nrsp].sign_with = r.sess;
 		nrsp++;
+		if (st == STATUS_PENDING && r.async)
+			srv_async_submit(r.async);
 		prev_sid = h.session_id;
 		prev_tid = h.tree_id;
 		if (c->closing)
@@ -394,7 +405,7 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		sign_message(c, rsp[i].sign_with, c->out.p + rsp[i].off, end - rsp[i].off);
 	}
 	if (nrsp)
-		end_frame(c);
+		srv_end_frame(c);
 	else
 		buf_reset(&c->out);
 	/* Sessions logged off in this frame go once their responses are signed. */

@@ -18,6 +18,8 @@ struct srv_loop {
 	pthread_mutex_t mu;
 	struct srv_conn *incoming;     /* handed over by the acceptor */
 	struct srv_conn *conns;        /* owned connections */
+	struct srv_async *done;        /* async work finished by workers */
+	unsigned ndead;                /* closed connections awaiting work */
 	atomic_bool stop;
 };
 

@@ -151,6 +151,10 @@ int main(int argc, char **argv)
 	struct epoll_event sev = {.events = EPOLLIN, .data.fd = sfd};
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &sev);
 
+	if (srv_workers_start(2) < 0) {
+		LOG_ERR("cannot start worker threads");
+		return 1;
+	}
 	unsigned nloops = srv.cfg->event_threads;
 	struct srv_loop *loops = calloc(nloops, sizeof(*loops));
 	for (unsigned i = 0; i < nloops; i++) {
@@ -210,6 +214,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < nloops; i++)
 		srv_loop_stop(&loops[i]);
 	free(loops);
+	srv_workers_stop();
 	for (size_t i = 0; i < nl; i++)
 		close(lfds[i]);
 	close(ep);

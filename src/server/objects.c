@@ -90,23 +90,39 @@ struct srv_session *srv_session_new(struct srv_conn *c)
 	return s;
 }
 
-void srv_open_close(struct srv_session *s, struct srv_open *o)
+static void open_free(struct srv_open *o)
 {
 	if (o->h) {
 		if (o->delete_on_close) {
-			NTSTATUS st = o->tree->vfs->ops->unlink(o->h);
+			NTSTATUS st = o->vfs->ops->unlink(o->h);
 			if (st)
-				LOG_INFO("delete on close of '%s' failed: 0x%08x",
-					 o->tree->vfs->ops->path(o->h), st);
+				LOG_INFO("delete on close of '%s' failed: 0x%08x", o->vfs->ops->path(o->h), st);
 		}
-		o->tree->vfs->ops->close(o->h);
+		o->vfs->ops->close(o->h);
 	}
 	if (o->pipe)
 		rpc_pipe_close(o->pipe);
 	vfs_dirents_free(o->ents, o->nents);
 	free(o->pattern);
-	idtab_del(&s->opens, o->id);
 	free(o);
+}
+
+void srv_open_close(struct srv_session *s, struct srv_open *o)
+{
+	idtab_del(&s->opens, o->id);
+	o->tree = NULL;
+	if (o->refs) {
+		/* Async work still uses the handle: the last put closes it. */
+		o->orphan = true;
+		return;
+	}
+	open_free(o);
+}
+
+void srv_open_put(struct srv_open *o)
+{
+	if (--o->refs == 0 && o->orphan)
+		open_free(o);
 }
 
 void srv_tree_destroy(struct srv_session *s, struct srv_tree *t)

@@ -34,6 +34,7 @@ static NTSTATUS open_pipe(struct srv_req *r, const struct smb2_create_req *rq)
 	}
 	o->pipe = p;
 	o->tree = r->tree;
+	o->vfs = r->tree->vfs;
 	o->access = srv_map_generic(rq->desired_access);
 	o->id = idtab_add(&r->sess->opens, o);
 	if (!o->id) {
@@ -140,6 +141,7 @@ NTSTATUS smb2_create(struct srv_req *r)
 		return STATUS_NO_MEMORY;
 	}
 	o->tree = r->tree;
+	o->vfs = vs;
 	o->h = h;
 	o->access = access;
 	o->create_options = rq.create_options;

@@ -46,8 +46,9 @@ static NTSTATUS transceive(struct srv_open *o, const struct smb2_ioctl_req *rq, 
 	uint8_t *dst = buf_reserve_uninit(data, n);
 	if (!dst && n)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	rpc_pipe_read(o->pipe, dst, n);
-	*overflow = rpc_pipe_pending(o->pipe) != 0;
+	size_t got = rpc_pipe_read(o->pipe, dst, n);
+	data->len -= n - got;
+	*overflow = got == rq->max_output_response && rpc_pipe_pending(o->pipe) != 0;
 	return STATUS_SUCCESS;
 }
 

@@ -12,8 +12,8 @@ NTSTATUS smb2_echo(struct srv_req *r)
 
 NTSTATUS smb2_cancel(struct srv_req *r)
 {
-	/* Nothing goes asynchronous in this version, so there is nothing to
-	 * cancel; CANCEL never gets a response of its own (3.3.5.16). */
+	/* Handled by the dispatcher (srv_async_cancel): CANCEL never gets a
+	 * response of its own (3.3.5.16). */
 	(void)r;
 	return STATUS_SUCCESS;
 }

@@ -24,9 +24,12 @@ static NTSTATUS read_pipe(struct srv_req *r, struct srv_open *o, const struct sm
 	uint8_t *dst = buf_reserve_uninit(r->out, n);
 	if (!dst)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	rpc_pipe_read(o->pipe, dst, n);
-	if (rpc_pipe_pending(o->pipe)) {
-		/* Message-mode pipe: the rest stays for the next read. */
+	/* One PDU per read (a message-mode pipe); a full buffer with more
+	 * waiting means the message goes on. */
+	size_t got = rpc_pipe_read(o->pipe, dst, n);
+	r->out->len -= n - got;
+	buf_set_le32(r->out, r->out->len - got - 16 + 4, (uint32_t)got);
+	if (got == rq->length && rpc_pipe_pending(o->pipe)) {
 		r->keep_body = true;
 		return STATUS_BUFFER_OVERFLOW;
 	}
@@ -121,6 +124,14 @@ NTSTATUS smb2_write(struct srv_req *r)
 	return STATUS_SUCCESS;
 }
 
+/* On a worker: fdatasync can take long on block storage. */
+static void flush_work(struct srv_async *a)
+{
+	a->status = a->open->vfs->ops->flush(a->open->h);
+	if (a->status == STATUS_SUCCESS)
+		smb2_encode_empty4(&a->body);
+}
+
 NTSTATUS smb2_flush(struct srv_req *r)
 {
 	struct smb2_flush_req rq;
@@ -132,6 +143,8 @@ NTSTATUS smb2_flush(struct srv_req *r)
 	if (o->h) {
 		if (!(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 			return STATUS_ACCESS_DENIED;
+		if (srv_go_async(r, flush_work, o))
+			return STATUS_PENDING;
 		NTSTATUS st = o->tree->vfs->ops->flush(o->h);
 		if (st)
 			return st;

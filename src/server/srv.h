@@ -62,7 +62,10 @@ struct srv_tree {
 
 struct srv_open {
 	uint64_t id;                   /* volatile id == persistent id */
-	struct srv_tree *tree;
+	struct srv_tree *tree;         /* NULL once orphaned */
+	struct vfs_share *vfs;         /* outlives the tree */
+	uint32_t refs;                 /* async requests using the open */
+	bool orphan;                   /* closed while refs > 0 */
 	struct vfs_handle *h;          /* disk shares */
 	struct rpc_pipe *pipe;         /* IPC$ */
 	uint32_t access;               /* granted access mask */
@@ -99,6 +102,8 @@ struct srv_session {
 	time_t started;
 };
 
+struct srv_async;
+
 struct srv_conn {
 	struct srv *srv;
 	struct srv_loop *loop;
@@ -110,10 +115,16 @@ struct srv_conn {
 	/* input: frames are read into rbuf (4-byte header + body) */
 	uint8_t *rbuf;
 	size_t rcap, rlen;
-	/* output: one pending frame at a time */
+	/* output: frames queued in one buffer, sent in order */
 	struct buf out;
 	size_t out_sent;
+	size_t frame_start;
 	bool want_write;
+	/* asynchronous requests (STATUS_PENDING) of this connection */
+	struct srv_async *asyncs;
+	uint32_t nasync;
+	uint64_t next_async_id;
+	bool dead;                     /* closed, waiting for its async work */
 	/* negotiate state */
 	bool negotiated;
 	bool smb1_upgraded;            /* answered an SMB1 negotiate with 2.??? */
@@ -156,7 +167,47 @@ struct srv_req {
 	uint8_t *preauth_rsp;          /* hash to extend with the response (3.1.1) */
 	/* related compound state (MS-SMB2 3.3.5.2.7.2) */
 	struct smb2_fileid *compound_fid;
+	bool can_async;                /* last of its compound: may go async */
+	struct srv_async *async;       /* set by srv_go_async */
 };
+
+/* A request answered later (MS-SMB2 3.3.4.2): an interim STATUS_PENDING
+ * reply now, the final reply when its work has run on a worker thread. */
+struct srv_async {
+	struct srv_async *next;        /* the connection's list */
+	struct srv_async *job_next;    /* worker queue / completion list */
+	struct srv_conn *conn;
+	struct srv_loop *loop;
+	uint64_t async_id;
+	struct smb2_hdr req;           /* the request's header */
+	bool sign;
+	atomic_bool cancelled;
+	bool started;
+	NTSTATUS status;
+	struct buf body;               /* response body written by work */
+	struct srv_open *open;         /* held (refs) while the work runs */
+	void (*work)(struct srv_async *a);  /* on a worker thread */
+};
+
+/* async.c */
+int srv_workers_start(unsigned n);
+void srv_workers_stop(void);
+/* Turns r into an async request whose work runs on a worker; the handler
+ * then returns STATUS_PENDING.  Returns NULL when r cannot go async (not
+ * the last of its compound, or out of memory): do the work inline. */
+struct srv_async *srv_go_async(struct srv_req *r, void (*work)(struct srv_async *a),
+			       struct srv_open *o);
+/* Queues a's work once the interim reply is built (dispatch.c). */
+void srv_async_submit(struct srv_async *a);
+/* On the loop thread: sends the final reply and releases a. */
+void srv_async_finish(struct srv_async *a);
+/* CANCEL of an async id or of a pending message id (3.3.5.16). */
+void srv_async_cancel(struct srv_conn *c, const struct smb2_hdr *h);
+/* Drops a's hold on its open (closing an orphan). */
+void srv_open_put(struct srv_open *o);
+/* Frames: appended to c->out after whatever is still being sent. */
+void srv_begin_frame(struct srv_conn *c);
+void srv_end_frame(struct srv_conn *c);
 
 /* dispatch.c */
 void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len);
