@@ -73,7 +73,7 @@ NTSTATUS smb2_query_directory(struct srv_req *r)
 	bool full = false;
 	while (o->pos < o->nents + 2 && !full) {
 		const char *name;
-		const struct vfs_stat *vst;
+		struct vfs_stat *vst;
 		if (o->pos < 2) {
 			name = o->pos == 0 ? "." : "..";
 			vst = &self;
@@ -84,6 +84,16 @@ NTSTATUS smb2_query_directory(struct srv_req *r)
 		if (!srv_wildcard_match(o->pattern, name)) {
 			o->pos++;
 			continue;
+		}
+		/* A later call of an enumeration sees the directory as it is
+		 * now: entries removed since the listing was taken are skipped,
+		 * the others restatted (smbtorture smb2.dir.fixed). */
+		if (!first && o->pos >= 2) {
+			NTSTATUS s = ops->stat_child(o->h, name, vst);
+			if (s == STATUS_OBJECT_NAME_NOT_FOUND) {
+				o->pos++;
+				continue;
+			}
 		}
 		struct fscc_file_info fi;
 		srv_file_info(o, vst, &fi);

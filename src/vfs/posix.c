@@ -829,6 +829,16 @@ static NTSTATUS posix_readdir(struct vfs_handle *h, struct vfs_dirent **out, siz
 	return STATUS_SUCCESS;
 }
 
+static NTSTATUS posix_stat_child(struct vfs_handle *h, const char *name, struct vfs_stat *st)
+{
+	if (!h->is_dir)
+		return STATUS_NOT_A_DIRECTORY;
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return STATUS_OBJECT_NAME_INVALID;
+	int r = stat_entry(h, h->fd, name, st);
+	return r < 0 ? vfs_errno_to_status(-r) : STATUS_SUCCESS;
+}
+
 static NTSTATUS posix_is_empty_dir(struct vfs_handle *h, bool *empty)
 {
 	NTSTATUS st = STATUS_SUCCESS;
@@ -1046,6 +1056,7 @@ static const struct vfs_ops posix_ops = {
 	.set_times = posix_set_times,
 	.set_attributes = posix_set_attributes,
 	.readdir = posix_readdir,
+	.stat_child = posix_stat_child,
 	.unlink = posix_unlink,
 	.rename = posix_rename,
 	.is_empty_dir = posix_is_empty_dir,

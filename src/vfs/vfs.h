@@ -93,6 +93,9 @@ struct vfs_ops {
 	 * vfs_dirents_free).  At most max entries (the server's limit): more is
 	 * STATUS_INSUFFICIENT_RESOURCES. */
 	NTSTATUS (*readdir)(struct vfs_handle *h, struct vfs_dirent **out, size_t *count, size_t max);
+	/* Stats one entry of the handle's directory by name, as readdir would
+	 * (OBJECT_NAME_NOT_FOUND once it is gone). */
+	NTSTATUS (*stat_child)(struct vfs_handle *h, const char *name, struct vfs_stat *st);
 	/* Removes the file or (empty) directory this handle names; a non-empty
 	 * directory is DIRECTORY_NOT_EMPTY. */
 	NTSTATUS (*unlink)(struct vfs_handle *h);
