@@ -4,6 +4,8 @@
 #include "common/log.h"
 #include "server/srv.h"
 
+#define SRV_MAX_FILE_SIZE 0xfffffff0000ULL
+
 bool srv_charge_ok(const struct srv_req *r, uint64_t payload)
 {
 	const struct srv_conn *c = r->conn;
@@ -52,7 +54,9 @@ NTSTATUS smb2_read(struct srv_req *r)
 		return STATUS_INVALID_DEVICE_REQUEST;
 	if (!(o->access & (FILE_READ_DATA | FILE_EXECUTE)))
 		return STATUS_ACCESS_DENIED;
-	if (rq.offset > INT64_MAX)
+	/* Offsets are signed 64-bit in NTFS: nothing may reach past
+	 * INT64_MAX (smbtorture smb2.rw.invalid, as Windows answers). */
+	if (rq.offset > INT64_MAX || rq.length > INT64_MAX - rq.offset)
 		return STATUS_INVALID_PARAMETER;
 
 	size_t fixed = r->out->len;
@@ -100,18 +104,22 @@ NTSTATUS smb2_write(struct srv_req *r)
 		return STATUS_ACCESS_DENIED;
 	uint64_t off = rq.offset;
 	const struct vfs_ops *ops = o->tree->vfs->ops;
-	if (off == UINT64_MAX || !(o->access & FILE_WRITE_DATA)) {
-		/* Append: 0xFFFFFFFFFFFFFFFF, or a handle with only append access. */
-		if (!(o->access & FILE_APPEND_DATA))
-			return STATUS_INVALID_PARAMETER;
+	if (off > INT64_MAX || rq.length > INT64_MAX - off)
+		return STATUS_INVALID_PARAMETER;
+	/* The largest file NTFS allows; Windows refuses writes starting at or
+	 * past it and reports a full disk for writes reaching it. */
+	if (rq.length && off >= SRV_MAX_FILE_SIZE)
+		return STATUS_INVALID_PARAMETER;
+	if (rq.length && off + rq.length >= SRV_MAX_FILE_SIZE)
+		return STATUS_DISK_FULL;
+	if (!(o->access & FILE_WRITE_DATA)) {
+		/* A handle with only append access writes at the end. */
 		struct vfs_stat st;
 		NTSTATUS s = ops->fstat(o->h, &st);
 		if (s)
 			return s;
 		off = st.size;
 	}
-	if (off > INT64_MAX || rq.length > INT64_MAX - off)
-		return STATUS_INVALID_PARAMETER;
 	bool durable = (rq.flags & SMB2_WRITEFLAG_WRITE_THROUGH) ||
 		       (o->create_options & FILE_WRITE_THROUGH);
 	NTSTATUS st = STATUS_SUCCESS;
