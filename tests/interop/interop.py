@@ -235,6 +235,59 @@ def impacket_wrong_password(srv):
     raise Failed("login with a wrong password succeeded")
 
 
+@test
+def flush_goes_async(srv):
+    """FLUSH runs on a worker: an interim STATUS_PENDING reply with an
+    async id, then the final reply with the same message and async id."""
+    from impacket.smbconnection import SMBConnection
+    from impacket import smb3structs as s3
+    c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port,
+                      preferredDialect=s3.SMB2_DIALECT_21)
+    c.login("alice", "Secret-1")
+    tid = c.connectTree("share")
+    fid = c.createFile(tid, "flush.bin")
+    c.writeFile(tid, fid, b"x" * 65536)
+    conn = c.getSMBServer()
+    pkt = conn.SMB_PACKET()
+    pkt["Command"] = s3.SMB2_FLUSH
+    pkt["TreeID"] = tid
+    fl = s3.SMB2Flush()
+    fl["FileID"] = fid
+    pkt["Data"] = fl
+    mid = conn.sendSMB(pkt)
+    first = s3.SMB2PacketAsync(conn._NetBIOSSession.recv_packet(10).get_trailer())
+    check(first["Status"] == 0x103, f"first reply status {first['Status']:#x}, not PENDING")
+    check(first["Flags"] & s3.SMB2_FLAGS_ASYNC_COMMAND, "interim reply is not async")
+    check(first["MessageID"] == mid, "interim reply for another message")
+    final = s3.SMB2PacketAsync(conn._NetBIOSSession.recv_packet(10).get_trailer())
+    check(final["Status"] == 0, f"final FLUSH status {final['Status']:#x}")
+    check(final["MessageID"] == mid and final["Flags"] & s3.SMB2_FLAGS_ASYNC_COMMAND,
+          "final reply does not match the interim")
+    check(final["AsyncID"] == first["AsyncID"] and first["AsyncID"] != 0, "async ids differ")
+    c.closeFile(tid, fid)
+    c.deleteFile("share", "flush.bin")
+    c.logoff()
+
+
+@test
+def flush_async_signed_smb311(srv):
+    """The same through smbclient-like signed 3.1.1: impacket's own flush
+    waits through the interim reply and checks the signed final one."""
+    from impacket.smbconnection import SMBConnection
+    from impacket import smb3structs as s3
+    impacket_fix_preauth()
+    c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port,
+                      preferredDialect=s3.SMB2_DIALECT_311)
+    c.login("alice", "Secret-1")
+    tid = c.connectTree("share")
+    fid = c.createFile(tid, "flush311.bin")
+    c.writeFile(tid, fid, b"y" * 4096)
+    check(c.getSMBServer().flush(tid, fid) is True, "flush failed")
+    c.closeFile(tid, fid)
+    c.deleteFile("share", "flush311.bin")
+    c.logoff()
+
+
 # ---- administration and configuration ----
 
 @test
