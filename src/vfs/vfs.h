@@ -109,6 +109,15 @@ struct vfs_ops {
 	 * directory). Returns OBJECT_NAME_NOT_FOUND when absent. */
 	NTSTATUS (*is_empty_dir)(struct vfs_handle *h, bool *empty);
 	NTSTATUS (*statfs)(struct vfs_share *s, struct vfs_statfs *out);
+	/* Optional (NULL in backends without a mapping): zero-copy READ.
+	 * Points *ptr at the file's bytes [off, off + *done) with *done <= len
+	 * (0 at or past the end of file).  The bytes stay valid until
+	 * read_release(h, hold) even if the file grows or shrinks meanwhile. */
+	NTSTATUS (*read_map)(struct vfs_handle *h, uint64_t off, size_t len, const void **ptr,
+			     size_t *done, void **hold);
+	void (*read_release)(struct vfs_handle *h, void *hold);
+	/* Optional: makes [off, off + len) durable (the push-mode commit). */
+	NTSTATUS (*persist_range)(struct vfs_handle *h, uint64_t off, uint64_t len);
 	/* The handle's current share-relative path (UTF-8, "" for the root). */
 	const char *(*path)(struct vfs_handle *h);
 	void (*share_close)(struct vfs_share *s);
@@ -125,6 +134,11 @@ struct vfs_share {
 /* Opens a posix-backend share rooted at dir.  NULL (with a message in err)
  * if dir does not exist or is not a directory. */
 struct vfs_share *vfs_posix_share_open(const char *dir, bool read_only, char *err, size_t errlen);
+
+/* Opens a pmem-backend share (DESIGN "Storage and durability"): metadata
+ * through the posix backend, data through one libpmem2 mapping per file.
+ * The granularity libpmem2 reports is logged at start-up. */
+struct vfs_share *vfs_pmem_share_open(const char *dir, bool read_only, char *err, size_t errlen);
 
 NTSTATUS vfs_errno_to_status(int err);
 void vfs_dirents_free(struct vfs_dirent *d, size_t count);
