@@ -166,3 +166,76 @@ def smbclient(port, share, user=None, pw=None, cmds=None, proto=None, extra=(), 
     if cmds is not None:
         cmd += ["-c", cmds]
     return run(cmd, timeout=timeout, cwd=cwd)
+
+
+class SambaServer:
+    """Samba's smbd as a private peer on a loopback port (../shared/PEERS.md),
+    serving `share` (and guest access) with the same users."""
+
+    def __init__(self, users=(("alice", "Secret-1"), ("bob", "Secret-2")), share_dir=None):
+        self.tmp = tempfile.mkdtemp(prefix="daxsmb-samba-")
+        self.port = free_port()
+        self.users = dict(users)
+        for d in ("private", "lock", "state", "cache", "run", "log", "share"):
+            os.makedirs(os.path.join(self.tmp, d))
+        self.share_dir = share_dir or os.path.join(self.tmp, "share")
+        os.chmod(self.share_dir, 0o777)
+        self.conf = os.path.join(self.tmp, "smb.conf")
+        t = self.tmp
+        with open(self.conf, "w") as f:
+            f.write(f"""[global]
+  server role = standalone server
+  smb ports = {self.port}
+  interfaces = lo
+  bind interfaces only = yes
+  private dir = {t}/private
+  lock directory = {t}/lock
+  state directory = {t}/state
+  cache directory = {t}/cache
+  pid directory = {t}/run
+  ncalrpc dir = {t}/run/ncalrpc
+  log file = {t}/log/%m.log
+  passdb backend = tdbsam:{t}/private/passdb.tdb
+  map to guest = Bad User
+  load printers = no
+  disable spoolss = yes
+[share]
+  path = {self.share_dir}
+  read only = no
+  guest ok = yes
+  force user = root
+  vfs objects = acl_xattr streams_xattr
+  store dos attributes = yes
+  kernel oplocks = no
+  kernel share modes = no
+  posix locking = no
+""")
+        for u, pw in users:
+            if run(["id", u]).returncode != 0:
+                run(["useradd", "-M", u], check=True)
+            run(["smbpasswd", "-c", self.conf, "-s", "-a", u], input=f"{pw}\n{pw}\n", check=True)
+        self.proc = None
+
+    def start(self):
+        self.logf = open(os.path.join(self.tmp, "smbd.out"), "w")
+        # Its own session: smbd signals its whole process group on exit.
+        self.proc = subprocess.Popen(["smbd", "-s", self.conf, "-F", "--no-process-group"],
+                                     stdout=self.logf, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        if not wait_port(self.port, self.proc, 30):
+            raise RuntimeError("smbd did not start")
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.logf.close()
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -393,9 +393,7 @@ def torture_suite(srv, suite, results):
     seen = 0
     for m in re.finditer(r"^(success|failure|error|skip): (\S+)", p.stdout, re.M):
         kind, name = m.group(1), m.group(2)
-        full = name if name.startswith(suite) else f"{suite}.{name}"
-        if name == suite.split(".", 1)[-1] or full == suite:
-            full = suite
+        full = suite if name == suite.split(".", 1)[-1] else f"{suite}.{name}"
         seen += 1
         if kind == "success":
             results.append(("PASS", f"smbtorture {full}", ""))
