@@ -1,4 +1,5 @@
 #include "common/cursor.h"
+#include "common/buf.h"
 
 #include <string.h>
 
@@ -52,9 +53,8 @@ uint32_t cur_le32(struct cur *c)
 
 uint64_t cur_le64(struct cur *c)
 {
-	uint64_t lo = cur_le32(c);
-	uint64_t hi = cur_le32(c);
-	return lo | hi << 32;
+	const uint8_t *p = cur_take(c, 8);
+	return p ? get_le64(p) : 0;
 }
 
 uint16_t cur_be16(struct cur *c)

@@ -1,6 +1,7 @@
 #include "server/config.h"
 
 #include <ctype.h>
+#include <pwd.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -154,6 +155,7 @@ static struct share_cfg *add_share(struct srv_config *c, const char *name)
 	s->comment = xstrdup("");
 	s->read_only = true; /* Samba's default */
 	s->browseable = true;
+	s->follow_symlinks = true;
 	return s;
 }
 
@@ -254,6 +256,9 @@ static int set_global(struct srv_config *c, const char *k, const char *v, const 
 	} else if (key_is(k, "server string")) {
 		free(c->server_string);
 		c->server_string = xstrdup(v);
+	} else if (key_is(k, "guest account")) {
+		free(c->guest_account);
+		c->guest_account = xstrdup(v);
 	} else if (key_is(k, "server signing")) {
 		if (!strcasecmp(v, "mandatory") || !strcasecmp(v, "required"))
 			c->signing = CFG_SIGNING_MANDATORY;
@@ -313,6 +318,10 @@ static int set_global(struct srv_config *c, const char *k, const char *v, const 
 		if (parse_u32(v, 1, 1000000, &u))
 			goto bad;
 		c->max_connections = u;
+	} else if (key_is(k, "max connections per address")) {
+		if (parse_u32(v, 1, 1000000, &u))
+			goto bad;
+		c->max_connections_per_addr = u;
 	} else if (key_is(k, "max sessions per connection")) {
 		if (parse_u32(v, 1, 65535, &u))
 			goto bad;
@@ -359,6 +368,18 @@ static int set_share(struct share_cfg *s, const char *k, const char *v, const ch
 	} else if (key_is(k, "valid users")) {
 		free_list(s->valid_users);
 		s->valid_users = split_list(v);
+	} else if (key_is(k, "force user")) {
+		free(s->force_user);
+		s->force_user = *v ? xstrdup(v) : NULL;
+	} else if (key_is(k, "follow symlinks")) {
+		if (parse_bool(v, &b))
+			goto bad;
+		s->follow_symlinks = b;
+	} else if (key_is(k, "wide links")) {
+		if (parse_bool(v, &b))
+			goto bad;
+		if (b)
+			LOG_WARN("%s: wide links are never followed", where);
 	} else if (key_is(k, "dax mode")) {
 		if (!strcasecmp(v, "posix"))
 			s->dax_mode = CFG_DAX_POSIX;
@@ -385,6 +406,7 @@ static struct srv_config *config_new(void)
 	add_addr(c, "127.0.0.1");
 	c->netbios_name = xstrdup("DAXSMB");
 	c->server_string = xstrdup("daxsmb");
+	c->guest_account = xstrdup("nobody");
 	c->signing = CFG_SIGNING_DEFAULT;
 	c->min_proto = 0x0202;
 	c->max_proto = 0x0311;
@@ -395,6 +417,7 @@ static struct srv_config *config_new(void)
 	c->max_frame_unauth = 65536;
 	c->max_credits = 8192;
 	c->max_connections = 4096;
+	c->max_connections_per_addr = 1024;
 	c->max_sessions_per_conn = 64;
 	c->max_opens_per_session = 16384;
 	c->max_dir_entries = 1u << 21;
@@ -507,10 +530,21 @@ struct srv_config *config_load(const char *path, char *err, size_t errlen)
 {
 	if (!path) {
 		const char *dir = "daxsmb-data";
-		if (mkdir(dir, 0777) && errno != EEXIST) {
+		bool created = mkdir(dir, 0755) == 0;
+		if (!created && errno != EEXIST) {
 			seterr(err, errlen, "cannot create default data directory '%s': %s", dir,
 			       strerror(errno));
 			return NULL;
+		}
+		/* Started as root, the default guest share forces the unprivileged
+		 * `nobody`, who owns the data directory we create: the whole
+		 * server then runs as nobody. */
+		const char *force = "";
+		struct passwd *pw = geteuid() == 0 ? getpwnam("nobody") : NULL;
+		if (pw) {
+			force = " force user = nobody\n";
+			if (created && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+				LOG_WARN("cannot give %s to nobody: %s", dir, strerror(errno));
 		}
 		char cwd[4096], text[8192];
 		if (!getcwd(cwd, sizeof(cwd)))
@@ -518,8 +552,8 @@ struct srv_config *config_load(const char *path, char *err, size_t errlen)
 		snprintf(text, sizeof(text),
 			 "[global]\n smb ports = 4445\n interfaces = 127.0.0.1\n"
 			 "[share]\n path = %s/%s\n read only = no\n guest ok = yes\n"
-			 " comment = daxsmb default share\n",
-			 cwd, dir);
+			 " comment = daxsmb default share\n%s",
+			 cwd, dir, force);
 		return config_parse(text, "built-in default", err, errlen);
 	}
 	FILE *f = fopen(path, "r");
@@ -573,12 +607,14 @@ void config_free(struct srv_config *c)
 		free(c->shares[i].path);
 		free(c->shares[i].comment);
 		free_list(c->shares[i].valid_users);
+		free(c->shares[i].force_user);
 	}
 	free(c->shares);
 	free(c->passdb_file);
 	free(c->state_dir);
 	free(c->netbios_name);
 	free(c->server_string);
+	free(c->guest_account);
 	free(c);
 }
 

@@ -24,6 +24,8 @@ struct share_cfg {
 	bool ipc;                 /* the IPC$ share */
 	char **valid_users;       /* NULL-terminated; NULL or empty = everyone */
 	enum cfg_dax_mode dax_mode;
+	char *force_user;         /* Unix account every file operation runs as */
+	bool follow_symlinks;     /* symlinks inside the share may be followed */
 };
 
 struct srv_config {
@@ -35,6 +37,7 @@ struct srv_config {
 	char *state_dir;
 	char *netbios_name;
 	char *server_string;
+	char *guest_account;          /* Unix account of guests (default nobody) */
 	enum cfg_signing signing;
 	uint16_t min_proto;           /* dialect numbers, e.g. 0x0202 */
 	uint16_t max_proto;
@@ -46,6 +49,7 @@ struct srv_config {
 	uint32_t max_io;              /* MaxRead/MaxWrite/MaxTransact */
 	uint32_t max_credits;         /* credits a client may hold */
 	uint32_t max_connections;
+	uint32_t max_connections_per_addr;
 	uint32_t max_sessions_per_conn;
 	uint32_t max_opens_per_session;
 	uint32_t max_dir_entries;

@@ -25,6 +25,7 @@ static void conn_release(struct srv_conn *c)
 	free(c->seq_used);
 	buf_free(&c->out);
 	atomic_fetch_sub(&c->srv->nconns, 1);
+	addr_limits_release(c->srv->addrs, c->peer_addr);
 	free(c);
 }
 

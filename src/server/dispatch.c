@@ -329,7 +329,20 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		r.can_async = r.hdr.next_command == 0;
 		if (!st) {
 			cur_seek(&r.msg, SMB2_HDR_SIZE);
-			st = row->fn(&r);
+			/* File work runs as the share's forced account or the
+			 * session's user; everything else as the server. */
+			const struct srv_identity *who = NULL;
+			if (row->needs_tree && r.tree) {
+				who = &c->srv->share_ident[r.tree->share - c->srv->cfg->shares];
+				if (!who->valid)
+					who = &r.sess->unix_ident;
+			}
+			if (srv_identity_enter(who) < 0) {
+				LOG_ERR("%s: cannot switch identity", c->peer);
+				st = STATUS_ACCESS_DENIED;
+			} else {
+				st = row->fn(&r);
+			}
 		}
 		if (cmd == SMB2_CREATE)
 			related_err = st;

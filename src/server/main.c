@@ -53,6 +53,21 @@ static int setup_shares(struct srv *srv, char *err, size_t errlen)
 		LOG_INFO("share [%s] %s%s%s", sh->name, sh->ipc ? "(IPC)" : sh->path,
 			 sh->read_only ? " read-only" : "", sh->guest_ok ? " guest ok" : "");
 	}
+	/* Unix accounts: each share's force user, and the guest account. */
+	srv->share_ident = calloc(cfg->nshares, sizeof(*srv->share_ident));
+	if (!srv->share_ident)
+		return -1;
+	for (size_t i = 0; i < cfg->nshares; i++) {
+		const char *fu = cfg->shares[i].force_user;
+		if (fu && srv_identity_lookup(fu, &srv->share_ident[i]) < 0) {
+			snprintf(err, errlen, "share [%s]: force user '%s' is not a Unix account",
+				 cfg->shares[i].name, fu);
+			return -1;
+		}
+	}
+	if (srv_identity_lookup(cfg->guest_account, &srv->guest_ident) < 0)
+		LOG_WARN("guest account '%s' is not a Unix account; guests cannot use files",
+			 cfg->guest_account);
 	srv->rpc_env.server_name = cfg->netbios_name;
 	srv->rpc_env.shares = srv->rpc_shares;
 	srv->rpc_env.share_count = nrpc;
@@ -151,6 +166,26 @@ int main(int argc, char **argv)
 	struct epoll_event sev = {.events = EPOLLIN, .data.fd = sfd};
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &sev);
 
+	/* Ports are bound: shed privileges before any client is served.
+	 * Every disk share forcing one account makes us that account. */
+	const struct srv_identity *only = NULL;
+	for (size_t i = 0; i < srv.cfg->nshares; i++) {
+		if (srv.cfg->shares[i].ipc)
+			continue;
+		const struct srv_identity *id = &srv.share_ident[i];
+		if (!id->valid || (only && only->uid != id->uid)) {
+			only = NULL;
+			break;
+		}
+		only = id;
+	}
+	if (srv_privileges_drop(only) < 0) {
+		LOG_ERR("cannot drop privileges: %s", strerror(errno));
+		return 1;
+	}
+	srv.addrs = addr_limits_new(srv.cfg->max_connections_per_addr);
+	if (!srv.addrs)
+		return 1;
 	if (srv_workers_start(2) < 0) {
 		LOG_ERR("cannot start worker threads");
 		return 1;
@@ -186,6 +221,17 @@ int main(int argc, char **argv)
 					close(fd);
 					continue;
 				}
+				char addr[64];
+				snprintf(addr, sizeof(addr), "%s", peer);
+				char *colon = strrchr(addr, ':');
+				if (colon)
+					*colon = 0;
+				if (!addr_limits_acquire(srv.addrs, addr)) {
+					LOG_WARN("%s: refused: %u connections from %s already", peer,
+						 srv.cfg->max_connections_per_addr, addr);
+					close(fd);
+					continue;
+				}
 				struct srv_conn *c = calloc(1, sizeof(*c));
 				uint32_t bits = srv.cfg->max_credits * 2;
 				uint8_t *bm = calloc((bits + 7) / 8, 1);
@@ -193,8 +239,10 @@ int main(int argc, char **argv)
 					free(c);
 					free(bm);
 					close(fd);
+					addr_limits_release(srv.addrs, addr);
 					continue;
 				}
+				snprintf(c->peer_addr, sizeof(c->peer_addr), "%s", addr);
 				c->srv = &srv;
 				c->fd = fd;
 				c->created = time(NULL);
@@ -224,6 +272,8 @@ int main(int argc, char **argv)
 			srv.vfs[i]->ops->share_close(srv.vfs[i]);
 	free(srv.vfs);
 	free(srv.rpc_shares);
+	free(srv.share_ident);
+	addr_limits_free(srv.addrs);
 	passdb_close(srv.passdb);
 	config_free(srv.cfg);
 	return 0;

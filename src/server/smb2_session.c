@@ -4,10 +4,20 @@
 #include "common/log.h"
 #include "server/srv.h"
 
-static void finish_session(struct srv_conn *c, struct srv_session *s, uint16_t client_sec_mode)
+static NTSTATUS finish_session(struct srv_conn *c, struct srv_session *s, uint16_t client_sec_mode)
 {
 	const struct auth_identity *id = auth_identity(s->auth);
 	s->ident = *id;
+	if (srv_identity_switching()) {
+		/* Files are touched as the user's Unix account; guests as the
+		 * guest account.  A user without an account cannot log on. */
+		if (id->guest || id->anonymous) {
+			s->unix_ident = c->srv->guest_ident;
+		} else if (srv_identity_lookup(id->user, &s->unix_ident) < 0) {
+			LOG_WARN("%s: user '%s' has no Unix account", c->peer, id->user);
+			return STATUS_LOGON_FAILURE;
+		}
+	}
 	s->has_key = id->has_session_key && !id->guest && !id->anonymous;
 	if (s->has_key) {
 		crypto_derive_keys(c->dialect, id->session_key, s->preauth, 16, &s->keys);
@@ -23,6 +33,7 @@ static void finish_session(struct srv_conn *c, struct srv_session *s, uint16_t c
 	LOG_INFO("%s: session %llx: %s%s%s", c->peer, (unsigned long long)s->id,
 		 s->ident.anonymous ? "anonymous" : s->ident.user, s->ident.guest ? " (as guest)" : "",
 		 s->signing_required ? ", signing required" : "");
+	return STATUS_SUCCESS;
 }
 
 NTSTATUS smb2_session_setup(struct srv_req *r)
@@ -96,7 +107,13 @@ NTSTATUS smb2_session_setup(struct srv_req *r)
 			return STATUS_ACCESS_DENIED;
 		}
 	} else {
-		finish_session(c, s, rq.security_mode);
+		st = finish_session(c, s, rq.security_mode);
+		if (st) {
+			buf_free(&tok);
+			r->sess = NULL;
+			srv_session_destroy(c, s);
+			return st;
+		}
 	}
 	struct smb2_session_setup_resp rs = {0, tok.p, (uint16_t)tok.len};
 	if (s->ident.anonymous)

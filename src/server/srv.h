@@ -17,6 +17,7 @@
 #include "proto/smb2.h"
 #include "rpc/rpc.h"
 #include "server/config.h"
+#include "server/identity.h"
 #include "vfs/vfs.h"
 
 struct srv_loop;
@@ -32,7 +33,17 @@ struct srv {
 	atomic_uint nconns;
 	atomic_uint_fast64_t next_session_id;
 	char dns_name[256];
+	struct srv_identity *share_ident;  /* per share: its force user */
+	struct srv_identity guest_ident;   /* the guest account */
+	struct addr_limits *addrs;         /* connections per client address */
 };
+
+/* limits.c: connections per client address (issue 4 limits). */
+struct addr_limits *addr_limits_new(uint32_t max_per_addr);
+/* Counts a connection from addr; false (nothing counted) over the limit. */
+bool addr_limits_acquire(struct addr_limits *l, const char *addr);
+void addr_limits_release(struct addr_limits *l, const char *addr);
+void addr_limits_free(struct addr_limits *l);
 
 /* A table of objects addressed by 64-bit ids that are never reused soon:
  * the low 32 bits index a slot, the high 32 bits are the slot's
@@ -100,6 +111,7 @@ struct srv_session {
 	uint32_t next_tree_id;
 	struct idtab opens;
 	time_t started;
+	struct srv_identity unix_ident;  /* the Unix account of the user */
 };
 
 struct srv_async;
@@ -110,6 +122,7 @@ struct srv_conn {
 	struct srv_conn *next, *prev;  /* the loop's list */
 	int fd;
 	char peer[64];
+	char peer_addr[64];            /* the address alone, for limits */
 	time_t created;
 	bool closing;
 	/* input: frames are read into rbuf (4-byte header + body) */

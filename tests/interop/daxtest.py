@@ -42,9 +42,17 @@ class DaxServer:
         self.port = free_port()
         self.users = dict(users)
         self.dirs = {}
+        # Run as root, daxsmbd touches files as each user's Unix account:
+        # the users need accounts, and the shares must let them in.
+        if os.geteuid() == 0:
+            for u, _ in users:
+                if run(["id", u]).returncode != 0:
+                    run(["useradd", "-M", u], check=True)
+            os.chmod(self.tmp, 0o755)
         for name in ("share", "guest", "ro"):
             d = os.path.join(self.tmp, name)
             os.makedirs(d)
+            os.chmod(d, 0o777)
             self.dirs[name] = d
         with open(os.path.join(self.dirs["ro"], "readme.txt"), "w") as f:
             f.write("read only\n")

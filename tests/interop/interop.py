@@ -157,6 +157,36 @@ def files_appear_on_disk(srv):
     check(ok_output(p), f"case-insensitive open failed: {p.stdout}{p.stderr}")
 
 
+@test
+def files_belong_to_their_users(srv):
+    """Run as root, each user's files are created with the user's Unix
+    account, and the kernel's permission checks apply between users."""
+    import pwd
+    if os.geteuid() != 0:
+        raise Failed("this test needs root (daxsmbd switches identities only as root)")
+    work = tempfile.mkdtemp(dir=srv.tmp)
+    with open(os.path.join(work, "secret.txt"), "w") as f:
+        f.write("alice's secret\n")
+    for user, pw in (("alice", "Secret-1"), ("bob", "Secret-2")):
+        p = smbclient(srv.port, "share", user, pw, f"put secret.txt {user}.txt; mkdir {user}-dir",
+                      proto="SMB3_11", cwd=work)
+        check(ok_output(p), f"{user}: {p.stdout}{p.stderr}")
+    for user in ("alice", "bob"):
+        uid = pwd.getpwnam(user).pw_uid
+        for name in (f"{user}.txt", f"{user}-dir"):
+            st = os.stat(os.path.join(srv.dirs["share"], name))
+            check(st.st_uid == uid, f"{name} is owned by uid {st.st_uid}, not {user} ({uid})")
+    os.chmod(os.path.join(srv.dirs["share"], "alice.txt"), 0o600)
+    p = smbclient(srv.port, "share", "bob", "Secret-2", "get alice.txt stolen.txt", proto="SMB3_11",
+                  cwd=work)
+    check("NT_STATUS_ACCESS_DENIED" in p.stdout + p.stderr, f"bob read alice's 0600 file: {p.stdout}")
+    check(not os.path.exists(os.path.join(work, "stolen.txt")) or
+          os.path.getsize(os.path.join(work, "stolen.txt")) == 0, "data leaked")
+    p = smbclient(srv.port, "share", "alice", "Secret-1", "get alice.txt mine.txt", proto="SMB3_11",
+                  cwd=work)
+    check(ok_output(p), f"alice cannot read her own file: {p.stdout}{p.stderr}")
+
+
 # ---- impacket ----
 
 def impacket_fix_preauth():
