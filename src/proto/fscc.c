@@ -89,6 +89,7 @@ int fscc_encode_file_info(struct buf *b, int info_class, const struct fscc_file_
 		return 0;
 	case FileNameInformation: /* 2.4.28 */
 	case FileNormalizedNameInformation: /* 2.4.30 */
+	case FileAlternateNameInformation: /* 2.4.5: same shape as 2.4.28 */
 		if ((nlen = name_size(fi->name)) < 0)
 			return -1;
 		put_name_info(b, fi->name, (uint32_t)nlen);
@@ -270,6 +271,15 @@ int fscc_encode_fs_info(struct buf *b, int info_class, const struct fscc_fs_info
 		buf_le32(b, SSINFO_FLAGS_ALIGNED_DEVICE | SSINFO_FLAGS_PARTITION_ALIGNED_ON_DEVICE);
 		buf_le32(b, 0); /* ByteOffsetForSectorAlignment */
 		buf_le32(b, 0); /* ByteOffsetForPartitionAlignment */
+		return 0;
+	case FileFsControlInformation: /* 2.5.2, 48 bytes: no quotas */
+		buf_le64(b, 0);          /* FreeSpaceStartFiltering */
+		buf_le64(b, 0);          /* FreeSpaceThreshold */
+		buf_le64(b, 0);          /* FreeSpaceStopFiltering */
+		buf_le64(b, UINT64_MAX); /* DefaultQuotaThreshold: none */
+		buf_le64(b, UINT64_MAX); /* DefaultQuotaLimit: none */
+		buf_le32(b, 0);          /* FileSystemControlFlags */
+		buf_le32(b, 0);          /* Padding */
 		return 0;
 	case FileFsObjectIdInformation: /* 2.5.6: ObjectId, ExtendedInfo[48] */
 		buf_bytes(b, fs->object_id, sizeof(fs->object_id));

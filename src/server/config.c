@@ -169,7 +169,8 @@ static void add_addr(struct srv_config *c, const char *a)
 }
 
 /* "interfaces": addresses (with an optional /mask), or interface names. */
-static int set_interfaces(struct srv_config *c, const char *v, char *err, size_t errlen)
+static int set_interfaces(struct srv_config *c, const char *v, const char *where, char *err,
+			  size_t errlen)
 {
 	char **l = split_list(v);
 	int rc = 0;
@@ -210,7 +211,8 @@ static int set_interfaces(struct srv_config *c, const char *v, char *err, size_t
 			freeifaddrs(ifa);
 		}
 		if (!found) {
-			seterr(err, errlen, "interfaces: '%s' is neither an address nor an interface", *p);
+			seterr(err, errlen, "%s: interfaces: '%s' is neither an address nor an interface",
+			       where, *p);
 			rc = -1;
 			break;
 		}
@@ -240,7 +242,7 @@ static int set_global(struct srv_config *c, const char *k, const char *v, const 
 			return -1;
 		}
 	} else if (key_is(k, "interfaces")) {
-		if (set_interfaces(c, v, err, errlen))
+		if (set_interfaces(c, v, where, err, errlen))
 			return -1;
 	} else if (key_is(k, "bind interfaces only")) {
 		/* We only ever bind the listed interfaces. */

@@ -155,7 +155,16 @@ static NTSTATUS query_file(struct srv_req *r, struct srv_open *o, const struct s
 		return STATUS_ACCESS_DENIED;
 	struct fscc_file_info fi;
 	srv_file_info(o, &st, &fi);
-	if (cls == FileAllInformation || cls == FileNameInformation ||
+	if (cls == FileAlternateNameInformation) {
+		/* Short names are off: the alternate name of a file is its own
+		 * last component (what smbtorture's getinfo_access accepts). */
+		const char *p = o->h ? o->tree->vfs->ops->path(o->h) : "";
+		const char *slash = strrchr(p, '/');
+		name = strdup(slash ? slash + 1 : p);
+		if (!name)
+			return STATUS_NO_MEMORY;
+		fi.name = name;
+	} else if (cls == FileAllInformation || cls == FileNameInformation ||
 	    cls == FileNormalizedNameInformation) {
 		const char *p = o->h ? o->tree->vfs->ops->path(o->h) : "";
 		size_t n = strlen(p);

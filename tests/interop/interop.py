@@ -118,6 +118,31 @@ def smb1_refused(srv):
 
 
 @test
+def smb1_negotiate_upgrades_to_smb2(srv):
+    """A multi-protocol SMB1 NEGOTIATE listing "SMB 2.???" gets the SMB2
+    reply (dialect 0x02FF) and the client goes on in SMB2 (3.3.5.3.1)."""
+    import socket
+    import struct
+    dialects = b"".join(b"\x02" + d + b"\x00" for d in (b"NT LM 0.12", b"SMB 2.002", b"SMB 2.???"))
+    hdr = b"\xffSMB" + bytes([0x72]) + b"\x00" * 4 + bytes([0x18]) + struct.pack("<H", 0xC853)
+    hdr += b"\x00" * 12 + struct.pack("<HHHH", 0xFFFF, 1234, 0, 0)
+    msg = hdr + b"\x00" + struct.pack("<H", len(dialects)) + dialects
+    with socket.create_connection(("127.0.0.1", srv.port), 5) as s:
+        s.sendall(struct.pack(">I", len(msg)) + msg)
+        n = struct.unpack(">I", s.recv(4))[0]
+        rsp = b""
+        while len(rsp) < n:
+            rsp += s.recv(n - len(rsp))
+    check(rsp[:4] == b"\xfeSMB", "the reply is not SMB2")
+    check(struct.unpack_from("<H", rsp, 12)[0] == 0, "not a NEGOTIATE reply")
+    check(struct.unpack_from("<H", rsp, 64 + 4)[0] == 0x02FF, "dialect is not 0x02FF")
+    # And a real client taking that path end to end.
+    p = smbclient(srv.port, "share", "alice", "Secret-1", "ls", proto="SMB3_11",
+                  extra=("--option=client min protocol=NT1",))
+    check(ok_output(p), f"upgrade from SMB1 failed:\n{(p.stdout + p.stderr)[-3000:]}")
+
+
+@test
 def read_only_share_refuses_writes(srv):
     work = tempfile.mkdtemp(dir=srv.tmp)
     with open(os.path.join(work, "x.txt"), "w") as f:

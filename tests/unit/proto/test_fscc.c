@@ -223,7 +223,10 @@ static void test_fs_info(void **state)
 	fscc_encode_fs_info(&b, FileFsSectorSizeInformation, &fs);
 	assert_int_equal(get_le32(b.p), 512);
 	buf_reset(&b);
-	assert_int_equal(fscc_encode_fs_info(&b, FileFsControlInformation, &fs), -1);
+	assert_int_equal(fscc_encode_fs_info(&b, FileFsControlInformation, &fs), 0);
+	assert_int_equal(b.len, 48); /* MS-FSCC 2.5.2: no quotas */
+	assert_true(get_le64(b.p + 24) == UINT64_MAX);
+	buf_reset(&b);
 	assert_int_equal(fscc_encode_fs_info(&b, 99, &fs), -1);
 	fs.volume_label = NULL;
 	assert_int_equal(fscc_encode_fs_info(&b, FileFsVolumeInformation, &fs), 0);
