@@ -145,14 +145,17 @@ static NTSTATUS query_file(struct srv_req *r, struct srv_open *o, const struct s
 		st.nlink = 1;
 		st.attributes = FILE_ATTRIBUTE_NORMAL;
 	}
-	if (cls == FileFullEaInformation || cls == FileEaInformation) {
-		if (cls == FileFullEaInformation)
-			return STATUS_NO_EAS_ON_FILE;
-	}
+	/* The rights each class needs (MS-SMB2 3.3.5.20.1). */
 	if ((cls == FileBasicInformation || cls == FileAllInformation ||
-	     cls == FileNetworkOpenInformation || cls == FileAttributeTagInformation) &&
+	     cls == FileNetworkOpenInformation || cls == FileAttributeTagInformation ||
+	     cls == FilePipeInformation || cls == FilePipeLocalInformation) &&
 	    !(o->access & FILE_READ_ATTRIBUTES))
 		return STATUS_ACCESS_DENIED;
+	if (cls == FileFullEaInformation) {
+		if (!(o->access & FILE_READ_EA))
+			return STATUS_ACCESS_DENIED;
+		return STATUS_NO_EAS_ON_FILE;
+	}
 	struct fscc_file_info fi;
 	srv_file_info(o, &st, &fi);
 	if (cls == FileAlternateNameInformation) {
