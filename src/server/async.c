@@ -95,6 +95,7 @@ struct srv_async *srv_go_async(struct srv_req *r, void (*work)(struct srv_async 
 	a->async_id = ++c->next_async_id;
 	a->req = r->hdr;
 	a->sign = r->sign_response;
+	a->encrypt = r->enc_sess != NULL;
 	a->work = work;
 	a->open = o;
 	buf_init(&a->body, 1 << 20);
@@ -172,13 +173,19 @@ void srv_async_finish(struct srv_async *a)
 			memcpy(c->out.p + off, hb.p, SMB2_HDR_SIZE);
 		buf_free(&hb);
 		struct srv_session *s = srv_session_lookup(c, a->req.session_id);
-		if (a->sign && s && s->has_key && buf_ok(&c->out)) {
+		if (a->encrypt) {
+			if (!s || srv_encrypt_frame(c, s) < 0) {
+				c->out.len = c->frame_start; /* no key left: no reply */
+				goto done;
+			}
+		} else if (a->sign && s && s->has_key && buf_ok(&c->out)) {
 			struct iovec iov = {c->out.p + off, c->out.len - off};
 			put_le32(c->out.p + off + 16, get_le32(c->out.p + off + 16) | SMB2_FLAGS_SIGNED);
 			crypto_smb2_sign(s->sign_alg, s->keys.signing, &iov, 1);
 		}
 		srv_end_frame(c);
 	}
+done:
 	buf_free(&a->body);
 	free(a);
 }

@@ -143,6 +143,57 @@ static char **split_list(const char *v)
 	return l;
 }
 
+static int parse_encrypt(const char *v, enum cfg_encrypt *out)
+{
+	if (!strcasecmp(v, "off") || !strcasecmp(v, "disabled") || !strcasecmp(v, "no"))
+		*out = CFG_ENCRYPT_OFF;
+	else if (!strcasecmp(v, "if_required") || !strcasecmp(v, "default") ||
+		 !strcasecmp(v, "auto"))
+		*out = CFG_ENCRYPT_IF_REQUIRED;
+	else if (!strcasecmp(v, "desired") || !strcasecmp(v, "enabled") || !strcasecmp(v, "yes"))
+		*out = CFG_ENCRYPT_DESIRED;
+	else if (!strcasecmp(v, "required") || !strcasecmp(v, "mandatory"))
+		*out = CFG_ENCRYPT_REQUIRED;
+	else
+		return -1;
+	return 0;
+}
+
+/* An ordered list of algorithm names ("AES-128-GCM, AES-128-CCM") into
+ * ids; unknown names and duplicates are errors. */
+static int parse_algs(const char *v, const char *const *names, const uint16_t *ids, size_t n,
+		      uint16_t *out, size_t *count)
+{
+	char **l = split_list(v);
+	size_t k = 0;
+	int rc = 0;
+	for (char **p = l; *p && !rc; p++) {
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (!strcasecmp(*p, names[i]))
+				break;
+		if (i == n || k == CFG_MAX_ALGS) {
+			rc = -1;
+			break;
+		}
+		for (size_t j = 0; j < k; j++)
+			if (out[j] == ids[i])
+				rc = -1;
+		out[k++] = ids[i];
+	}
+	free_list(l);
+	if (!rc && k == 0)
+		rc = -1;
+	if (!rc)
+		*count = k;
+	return rc;
+}
+
+static const char *const cipher_names[] = {"AES-128-CCM", "AES-128-GCM", "AES-256-CCM", "AES-256-GCM"};
+static const uint16_t cipher_ids[] = {1, 2, 3, 4};
+static const char *const sign_names[] = {"HMAC-SHA256", "AES-128-CMAC", "AES-128-GMAC"};
+static const uint16_t sign_ids[] = {0, 1, 2};
+
 static struct share_cfg *add_share(struct srv_config *c, const char *name)
 {
 	struct share_cfg *s = realloc(c->shares, (c->nshares + 1) * sizeof(*s));
@@ -154,6 +205,7 @@ static struct share_cfg *add_share(struct srv_config *c, const char *name)
 	s->name = xstrdup(name);
 	s->comment = xstrdup("");
 	s->read_only = true; /* Samba's default */
+	s->encrypt = CFG_ENCRYPT_IF_REQUIRED;
 	s->browseable = true;
 	s->follow_symlinks = true;
 	return s;
@@ -261,6 +313,15 @@ static int set_global(struct srv_config *c, const char *k, const char *v, const 
 	} else if (key_is(k, "guest account")) {
 		free(c->guest_account);
 		c->guest_account = xstrdup(v);
+	} else if (key_is(k, "smb encrypt") || key_is(k, "server smb encrypt")) {
+		if (parse_encrypt(v, &c->encrypt))
+			goto bad;
+	} else if (key_is(k, "server smb3 encryption algorithms")) {
+		if (parse_algs(v, cipher_names, cipher_ids, 4, c->ciphers, &c->nciphers))
+			goto bad;
+	} else if (key_is(k, "server smb3 signing algorithms")) {
+		if (parse_algs(v, sign_names, sign_ids, 3, c->sign_algs, &c->nsign_algs))
+			goto bad;
 	} else if (key_is(k, "server signing")) {
 		if (!strcasecmp(v, "mandatory") || !strcasecmp(v, "required"))
 			c->signing = CFG_SIGNING_MANDATORY;
@@ -370,6 +431,9 @@ static int set_share(struct share_cfg *s, const char *k, const char *v, const ch
 	} else if (key_is(k, "valid users")) {
 		free_list(s->valid_users);
 		s->valid_users = split_list(v);
+	} else if (key_is(k, "smb encrypt") || key_is(k, "server smb encrypt")) {
+		if (parse_encrypt(v, &s->encrypt))
+			goto bad;
 	} else if (key_is(k, "force user")) {
 		free(s->force_user);
 		s->force_user = *v ? xstrdup(v) : NULL;
@@ -410,6 +474,13 @@ static struct srv_config *config_new(void)
 	c->server_string = xstrdup("daxsmb");
 	c->guest_account = xstrdup("nobody");
 	c->signing = CFG_SIGNING_DEFAULT;
+	c->encrypt = CFG_ENCRYPT_IF_REQUIRED;
+	/* Samba's default preference orders. */
+	static const uint16_t cdef[] = {2, 1, 4, 3}, sdef[] = {2, 1, 0};
+	memcpy(c->ciphers, cdef, sizeof(cdef));
+	c->nciphers = 4;
+	memcpy(c->sign_algs, sdef, sizeof(sdef));
+	c->nsign_algs = 3;
 	c->min_proto = 0x0202;
 	c->max_proto = 0x0311;
 	c->log_level = 1;

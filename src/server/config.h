@@ -10,6 +10,9 @@
 
 enum cfg_signing { CFG_SIGNING_DEFAULT, CFG_SIGNING_MANDATORY, CFG_SIGNING_DISABLED };
 enum cfg_dax_mode { CFG_DAX_POSIX, CFG_DAX_PMEM };
+/* `smb encrypt` with Samba's meaning. */
+enum cfg_encrypt { CFG_ENCRYPT_OFF, CFG_ENCRYPT_IF_REQUIRED, CFG_ENCRYPT_DESIRED, CFG_ENCRYPT_REQUIRED };
+#define CFG_MAX_ALGS 4
 
 #define CFG_MAX_PORTS 8
 #define CFG_MAX_ADDRS 16
@@ -25,6 +28,7 @@ struct share_cfg {
 	char **valid_users;       /* NULL-terminated; NULL or empty = everyone */
 	enum cfg_dax_mode dax_mode;
 	char *force_user;         /* Unix account every file operation runs as */
+	enum cfg_encrypt encrypt;
 	bool follow_symlinks;     /* symlinks inside the share may be followed */
 };
 
@@ -39,6 +43,11 @@ struct srv_config {
 	char *server_string;
 	char *guest_account;          /* Unix account of guests (default nobody) */
 	enum cfg_signing signing;
+	enum cfg_encrypt encrypt;
+	uint16_t ciphers[CFG_MAX_ALGS];   /* preference order, MS-SMB2 cipher ids */
+	size_t nciphers;
+	uint16_t sign_algs[CFG_MAX_ALGS]; /* preference order, signing ids */
+	size_t nsign_algs;
 	uint16_t min_proto;           /* dialect numbers, e.g. 0x0202 */
 	uint16_t max_proto;
 	int log_level;

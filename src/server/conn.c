@@ -24,6 +24,7 @@ static void conn_release(struct srv_conn *c)
 	free(c->rbuf);
 	free(c->seq_used);
 	buf_free(&c->out);
+	buf_free(&c->plain);
 	atomic_fetch_sub(&c->srv->nconns, 1);
 	addr_limits_release(c->srv->addrs, c->peer_addr);
 	free(c);

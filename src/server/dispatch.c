@@ -1,10 +1,12 @@
 /* Table-driven dispatch of one frame: compound splitting, the message id
  * window and credits, session/tree lookup, signature checks, and the one
  * place where error responses are built (STYLE 4, 5, 6). */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "proto/transform.h"
 #include "server/srv.h"
 
 struct cmd_row {
@@ -188,6 +190,81 @@ static void smb1_upgrade(struct srv_conn *c, const uint8_t *frame, size_t len)
 	srv_end_frame(c);
 }
 
+/* Encrypts the frame being built (from frame_start) for session s:
+ * NBSS header, TRANSFORM_HEADER, cipher text (MS-SMB2 3.3.4.1.4). */
+int srv_encrypt_frame(struct srv_conn *c, struct srv_session *s)
+{
+	size_t start = c->frame_start + 4;
+	size_t n = c->out.len - start;
+	if (!buf_ok(&c->out) || n == 0 || n > CRYPTO_SMB2_MAX_MSG)
+		return -1;
+	buf_reset(&c->plain);
+	buf_bytes(&c->plain, c->out.p + start, n);
+	if (!buf_ok(&c->plain))
+		return -1;
+	c->out.len = start;
+	struct smb2_transform_hdr th;
+	memset(&th, 0, sizeof(th));
+	crypto_smb2_nonce((enum crypto_cipher)c->cipher, th.nonce);
+	th.original_size = (uint32_t)n;
+	th.flags = SMB2_TRANSFORM_FLAG_ENCRYPTED;
+	th.session_id = s->id;
+	smb2_encode_transform_hdr(&c->out, &th);
+	uint8_t *ct = buf_reserve_uninit(&c->out, n);
+	if (!ct || !buf_ok(&c->out))
+		return -1;
+	struct iovec iov = {c->plain.p, n};
+	int rc = crypto_smb2_encrypt((enum crypto_cipher)c->cipher, s->keys.encryption,
+				     c->out.p + start, &iov, 1, ct);
+	if (c->plain.cap > 256 * 1024)
+		buf_free(&c->plain);
+	return rc;
+}
+
+static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
+			 struct srv_session *enc_sess);
+
+/* An encrypted frame: decrypted with the key of the session its transform
+ * header names, then processed like any other (MS-SMB2 3.3.5.2.1). */
+static void process_transform(struct srv_conn *c, const uint8_t *frame, size_t len)
+{
+	struct cur cu;
+	struct smb2_transform_hdr th;
+	cur_init(&cu, frame, len);
+	if (!c->cipher || smb2_decode_transform_hdr(&cu, &th) < 0) {
+		close_conn(c, c->cipher ? "bad transform header" : "transform header not negotiated");
+		return;
+	}
+	size_t n = len - SMB2_TRANSFORM_HDR_SIZE;
+	struct srv_session *s = srv_session_lookup(c, th.session_id);
+	if (th.flags != SMB2_TRANSFORM_FLAG_ENCRYPTED || th.original_size != n || n < SMB2_HDR_SIZE ||
+	    !s || s->state != SESS_VALID || !s->has_key) {
+		close_conn(c, "encrypted frame for no usable session");
+		return;
+	}
+	buf_reset(&c->plain);
+	uint8_t *p = buf_reserve_uninit(&c->plain, n);
+	if (!p || crypto_smb2_decrypt((enum crypto_cipher)c->cipher, s->keys.decryption, frame,
+				       frame + SMB2_TRANSFORM_HDR_SIZE, n, p) < 0) {
+		close_conn(c, "decryption failed");
+		return;
+	}
+	/* Process from a copy: c->plain is reused to encrypt the reply. */
+	uint8_t *copy = malloc(n);
+	if (!copy) {
+		close_conn(c, "out of memory");
+		return;
+	}
+	memcpy(copy, p, n);
+	if (c->plain.cap > 256 * 1024)
+		buf_free(&c->plain);
+	if (get_le32(copy) != SMB2_PROTO_ID)
+		close_conn(c, "encrypted frame does not hold SMB2");
+	else
+		process_smb2(c, copy, n, s);
+	free(copy);
+}
+
 void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 {
 	if (len < 4) {
@@ -199,14 +276,22 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		smb1_upgrade(c, frame, len);
 		return;
 	}
-	if (proto != SMB2_PROTO_ID) {
-		/* Transform and compression headers are never negotiated here. */
-		close_conn(c, proto == SMB2_TRANSFORM_ID ? "transform header not negotiated"
-			   : proto == SMB2_COMPRESSION_ID ? "compression not negotiated"
-							  : "not an SMB2 frame");
+	if (proto == SMB2_TRANSFORM_ID) {
+		process_transform(c, frame, len);
 		return;
 	}
+	if (proto != SMB2_PROTO_ID) {
+		/* Compression is never negotiated here. */
+		close_conn(c, proto == SMB2_COMPRESSION_ID ? "compression not negotiated"
+							   : "not an SMB2 frame");
+		return;
+	}
+	process_smb2(c, frame, len, NULL);
+}
 
+static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
+			 struct srv_session *enc_sess)
+{
 	srv_begin_frame(c);
 	struct rsp_info rsp[MAX_COMPOUND];
 	size_t nrsp = 0;
@@ -223,6 +308,7 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		r.conn = c;
 		r.out = &c->out;
 		r.compound_fid = &cfid;
+		r.enc_sess = enc_sess;
 		cur_init(&r.msg, frame + off, mlen);
 		if (smb2_decode_hdr(&r.msg, &r.hdr) < 0) {
 			close_conn(c, "bad SMB2 header");
@@ -306,7 +392,13 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		} else if (!st && sid && (cmd == SMB2_ECHO)) {
 			r.sess = srv_session_lookup(c, sid);
 		}
-		if (!st && r.sess && r.sess->state == SESS_VALID && r.sess->has_key) {
+		if (!st && enc_sess && r.sess && r.sess != enc_sess) {
+			close_conn(c, "encrypted request for another session");
+			return;
+		}
+		if (!st && r.sess && r.sess->encrypt && !enc_sess && r.sess->state == SESS_VALID)
+			st = STATUS_ACCESS_DENIED; /* EncryptData: plain text is refused */
+		if (!st && !enc_sess && r.sess && r.sess->state == SESS_VALID && r.sess->has_key) {
 			bool is_signed = r.hdr.flags & SMB2_FLAGS_SIGNED;
 			if (is_signed) {
 				if (!verify_message(r.sess, frame + off, mlen)) {
@@ -323,6 +415,8 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 			r.tree = srv_tree_lookup(r.sess, tid);
 			if (!r.tree)
 				st = STATUS_NETWORK_NAME_DELETED;
+			else if (r.tree->encrypt && !enc_sess)
+				st = STATUS_ACCESS_DENIED;
 		}
 		r.hdr.session_id = sid;
 		r.hdr.tree_id = tid;
@@ -410,17 +504,22 @@ void srv_process_frame(struct srv_conn *c, const uint8_t *frame, size_t len)
 		close_conn(c, "response buffer limit");
 		return;
 	}
-	/* Sign once every NextCommand and padding is final. */
-	for (size_t i = 0; i < nrsp; i++) {
+	/* Sign once every NextCommand and padding is final; an encrypted
+	 * reply is authenticated by its encryption instead. */
+	for (size_t i = 0; i < nrsp && !enc_sess; i++) {
 		if (!rsp[i].sign_with)
 			continue;
 		size_t end = i + 1 < nrsp ? rsp[i + 1].off : c->out.len;
 		sign_message(c, rsp[i].sign_with, c->out.p + rsp[i].off, end - rsp[i].off);
 	}
+	if (nrsp && enc_sess && srv_encrypt_frame(c, enc_sess) < 0) {
+		close_conn(c, "encryption failed");
+		return;
+	}
 	if (nrsp)
 		srv_end_frame(c);
 	else
-		buf_reset(&c->out);
+		c->out.len = c->frame_start; /* a lone CANCEL: nothing to send */
 	/* Sessions logged off in this frame go once their responses are signed. */
 	for (uint32_t i = 0; i < c->nsessions;) {
 		if (c->sessions[i]->state == SESS_LOGGED_OFF)

@@ -35,13 +35,19 @@ static int setup_shares(struct srv *srv, char *err, size_t errlen)
 	for (size_t i = 0; i < cfg->nshares; i++) {
 		struct share_cfg *sh = &cfg->shares[i];
 		if (!sh->ipc) {
+			bool pmem = sh->dax_mode == CFG_DAX_PMEM;
+#ifdef DAX_HAVE_PMEM2
+			srv->vfs[i] = pmem ? vfs_pmem_share_open(sh->path, sh->read_only, err, errlen)
+					   : vfs_posix_share_open(sh->path, sh->read_only, err, errlen);
+#else
+			if (pmem)
+				LOG_WARN("[%s]: dax mode = pmem needs libpmem2, which this build lacks; "
+					 "serving with posix I/O", sh->name);
 			srv->vfs[i] = vfs_posix_share_open(sh->path, sh->read_only, err, errlen);
+#endif
 			if (!srv->vfs[i])
 				return -1;
 			srv->vfs[i]->case_sensitive = false;
-			if (sh->dax_mode == CFG_DAX_PMEM)
-				LOG_WARN("[%s]: dax mode = pmem is not available yet; serving with posix I/O",
-					 sh->name);
 		}
 		if (sh->browseable || sh->ipc) {
 			struct rpc_share *rs = &srv->rpc_shares[nrpc++];
@@ -251,6 +257,7 @@ int main(int argc, char **argv)
 				c->seq_low = 0;
 				c->seq_high = 1;
 				buf_init(&c->out, (size_t)srv.cfg->max_io + 65536 * 2);
+				buf_init(&c->plain, (size_t)srv.cfg->max_frame + 65536);
 				snprintf(c->peer, sizeof(c->peer), "%s", peer);
 				atomic_fetch_add(&srv.nconns, 1);
 				LOG_INFO("%s: connected", peer);

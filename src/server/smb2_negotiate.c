@@ -78,8 +78,18 @@ NTSTATUS smb2_negotiate_smb1_upgrade(struct srv_conn *c, struct buf *out, bool w
 	return buf_ok(out) ? STATUS_SUCCESS : STATUS_INTERNAL_ERROR;
 }
 
-/* Our preference for 3.1.1 signing (MS-SMB2 3.3.5.4). */
-static const uint16_t sign_pref[] = {SMB2_SIGN_AES_GMAC, SMB2_SIGN_AES_CMAC, SMB2_SIGN_HMAC_SHA256};
+/* The first of our preferences (config order) that the client offers. */
+static bool pick_alg(const uint16_t *pref, size_t npref, const struct smb2_id_list_ctx *offer,
+		     uint16_t *out)
+{
+	for (size_t k = 0; k < npref; k++)
+		for (uint16_t j = 0; j < offer->count; j++)
+			if (offer->ids[j] == pref[k]) {
+				*out = pref[k];
+				return true;
+			}
+	return false;
+}
 
 NTSTATUS smb2_negotiate(struct srv_req *r)
 {
@@ -104,9 +114,24 @@ NTSTATUS smb2_negotiate(struct srv_req *r)
 	memset(&rs, 0, sizeof(rs));
 	fill_common(c, &rs, dialect);
 	c->sign_alg = dialect >= SMB2_DIALECT_300 ? CRYPTO_SIGN_AES_CMAC : CRYPTO_SIGN_HMAC_SHA256;
+	const struct srv_config *cfg = c->srv->cfg;
+	bool can_encrypt = cfg->encrypt != CFG_ENCRYPT_OFF;
+	/* 3.0 and 3.0.2 encrypt with AES-128-CCM, announced as a capability. */
+	if (can_encrypt && (dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) &&
+	    (rq.capabilities & SMB2_GLOBAL_CAP_ENCRYPTION)) {
+		for (size_t k = 0; k < cfg->nciphers; k++)
+			if (cfg->ciphers[k] == SMB2_ENC_AES128_CCM)
+				c->cipher = SMB2_ENC_AES128_CCM;
+		if (c->cipher) {
+			rs.capabilities |= SMB2_GLOBAL_CAP_ENCRYPTION;
+			c->server_caps = rs.capabilities;
+		}
+	}
 
 	uint8_t salt[32];
 	struct buf ctxbuf[3];
+	struct smb2_id_list_ctx enc = {0};
+	bool have_enc = false;
 	for (int i = 0; i < 3; i++)
 		buf_init(&ctxbuf[i], 256);
 	if (dialect == SMB2_DIALECT_311) {
@@ -130,10 +155,10 @@ NTSTATUS smb2_negotiate(struct srv_req *r)
 					return STATUS_INVALID_PARAMETER;
 				have_sign = true;
 			} else if (x->type == SMB2_ENCRYPTION_CAPABILITIES) {
-				struct smb2_id_list_ctx enc;
-				if (smb2_decode_id_list_ctx(x->data, x->data_len, &enc) < 0 || enc.count == 0)
+				if (have_enc || smb2_decode_id_list_ctx(x->data, x->data_len, &enc) < 0 ||
+				    enc.count == 0)
 					return STATUS_INVALID_PARAMETER;
-				/* Encryption is not offered by this version: no context back. */
+				have_enc = true;
 			}
 		}
 		if (!have_preauth)
@@ -146,16 +171,23 @@ NTSTATUS smb2_negotiate(struct srv_req *r)
 		rs.contexts[rs.context_count].data = ctxbuf[0].p;
 		rs.contexts[rs.context_count].data_len = (uint16_t)ctxbuf[0].len;
 		rs.context_count++;
+		if (have_enc && can_encrypt) {
+			/* MS-SMB2 3.3.5.4: our first preference the client offers, or
+			 * cipher 0 when there is none in common. */
+			uint16_t chosen = 0;
+			pick_alg(cfg->ciphers, cfg->nciphers, &enc, &chosen);
+			c->cipher = chosen;
+			struct smb2_id_list_ctx ec = {.count = 1, .ids = {chosen}};
+			smb2_encode_id_list_ctx(&ctxbuf[2], &ec);
+			rs.contexts[rs.context_count].type = SMB2_ENCRYPTION_CAPABILITIES;
+			rs.contexts[rs.context_count].data = ctxbuf[2].p;
+			rs.contexts[rs.context_count].data_len = (uint16_t)ctxbuf[2].len;
+			rs.context_count++;
+		}
 		if (have_sign) {
+			/* With no algorithm in common the default (CMAC) stays. */
 			uint16_t chosen = SMB2_SIGN_AES_CMAC;
-			bool found = false;
-			for (size_t k = 0; k < 3 && !found; k++)
-				for (uint16_t j = 0; j < sign.count; j++)
-					if (sign.ids[j] == sign_pref[k]) {
-						chosen = sign_pref[k];
-						found = true;
-						break;
-					}
+			pick_alg(cfg->sign_algs, cfg->nsign_algs, &sign, &chosen);
 			struct smb2_id_list_ctx sc = {.count = 1, .ids = {chosen}};
 			smb2_encode_id_list_ctx(&ctxbuf[1], &sc);
 			rs.contexts[rs.context_count].type = SMB2_SIGNING_CAPABILITIES;
@@ -188,6 +220,7 @@ NTSTATUS smb2_negotiate(struct srv_req *r)
 	memcpy(c->client_guid, rq.client_guid, 16);
 	c->nclient_dialects = rq.dialect_count;
 	memcpy(c->client_dialects, rq.dialects, rq.dialect_count * sizeof(uint16_t));
-	LOG_INFO("%s: negotiated dialect %x.%02x", c->peer, dialect >> 8, dialect & 0xFF);
+	LOG_INFO("%s: negotiated dialect %x.%02x, cipher %u, signing %d", c->peer, dialect >> 8,
+		 dialect & 0xFF, c->cipher, (int)c->sign_alg);
 	return STATUS_SUCCESS;
 }

@@ -19,8 +19,17 @@ static NTSTATUS finish_session(struct srv_conn *c, struct srv_session *s, uint16
 		}
 	}
 	s->has_key = id->has_session_key && !id->guest && !id->anonymous;
+	const struct srv_config *cfg = c->srv->cfg;
+	if (cfg->encrypt == CFG_ENCRYPT_REQUIRED && (!c->cipher || !s->has_key)) {
+		/* `smb encrypt = required`: no session that cannot encrypt. */
+		LOG_INFO("%s: refused: encryption is required and this session cannot encrypt",
+			 c->peer);
+		return STATUS_ACCESS_DENIED;
+	}
 	if (s->has_key) {
-		crypto_derive_keys(c->dialect, id->session_key, s->preauth, 16, &s->keys);
+		size_t klen = c->cipher == SMB2_ENC_AES256_CCM || c->cipher == SMB2_ENC_AES256_GCM ? 32 : 16;
+		crypto_derive_keys(c->dialect, id->session_key, s->preauth, klen, &s->keys);
+		s->encrypt = c->cipher && cfg->encrypt >= CFG_ENCRYPT_DESIRED;
 		s->sign_alg = c->sign_alg;
 		s->signing_required = c->srv->cfg->signing == CFG_SIGNING_MANDATORY ||
 				      (client_sec_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED);
@@ -120,6 +129,8 @@ NTSTATUS smb2_session_setup(struct srv_req *r)
 		rs.session_flags = SMB2_SESSION_FLAG_IS_NULL;
 	else if (s->ident.guest)
 		rs.session_flags = SMB2_SESSION_FLAG_IS_GUEST;
+	else if (s->encrypt)
+		rs.session_flags = SMB2_SESSION_FLAG_ENCRYPT_DATA;
 	smb2_encode_session_setup_resp(r->out, r->rsp_off, &rs);
 	buf_free(&tok);
 	/* MS-SMB2 3.3.5.5.3: the final response is signed with the new key

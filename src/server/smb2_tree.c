@@ -47,6 +47,13 @@ NTSTATUS smb2_tree_connect(struct srv_req *r)
 			 s->ident.guest || s->ident.anonymous ? "guest" : s->ident.user, sh->name);
 		return STATUS_ACCESS_DENIED;
 	}
+	/* MS-SMB2 3.3.5.7: a share that must be encrypted refuses a client
+	 * that cannot encrypt; one that wants it asks those who can. */
+	bool can_encrypt = r->conn->cipher && s->has_key;
+	if (sh->encrypt == CFG_ENCRYPT_REQUIRED && !can_encrypt) {
+		LOG_INFO("%s: [%s] requires encryption", r->conn->peer, sh->name);
+		return STATUS_ACCESS_DENIED;
+	}
 	if (s->ntrees == sizeof(s->trees) / sizeof(s->trees[0]))
 		return STATUS_INSUFFICIENT_RESOURCES;
 	struct srv_tree *t = calloc(1, sizeof(*t));
@@ -57,12 +64,15 @@ NTSTATUS smb2_tree_connect(struct srv_req *r)
 	t->vfs = srv->vfs[sh - srv->cfg->shares];
 	t->read_only = sh->read_only;
 	t->maximal_access = sh->read_only ? READ_ONLY_ACCESS : FILE_ALL_ACCESS;
+	t->encrypt = can_encrypt && (sh->encrypt >= CFG_ENCRYPT_DESIRED || s->encrypt);
 	s->trees[s->ntrees++] = t;
 	r->tree = t;
 
 	struct smb2_tree_connect_resp rs = {0};
 	rs.share_type = sh->ipc ? SMB2_SHARE_TYPE_PIPE : SMB2_SHARE_TYPE_DISK;
 	rs.share_flags = SMB2_SHAREFLAG_MANUAL_CACHING;
+	if (t->encrypt && !s->encrypt)
+		rs.share_flags |= SMB2_SHAREFLAG_ENCRYPT_DATA;
 	rs.capabilities = 0;
 	rs.maximal_access = t->maximal_access;
 	smb2_encode_tree_connect_resp(r->out, &rs);

@@ -69,6 +69,7 @@ struct srv_tree {
 	struct vfs_share *vfs;         /* NULL for IPC$ */
 	uint32_t maximal_access;
 	bool read_only;
+	bool encrypt;                  /* EncryptData: requests must come encrypted */
 };
 
 struct srv_open {
@@ -112,6 +113,7 @@ struct srv_session {
 	struct idtab opens;
 	time_t started;
 	struct srv_identity unix_ident;  /* the Unix account of the user */
+	bool encrypt;                  /* EncryptData for the whole session */
 };
 
 struct srv_async;
@@ -149,8 +151,9 @@ struct srv_conn {
 	uint8_t client_guid[16];
 	uint16_t client_dialects[SMB2_MAX_DIALECTS];
 	uint16_t nclient_dialects;
-	bool signing_negotiated_gmac;  /* 3.1.1 signing context chose GMAC */
 	enum crypto_sign_alg sign_alg;
+	uint16_t cipher;               /* negotiated cipher id, 0: none */
+	struct buf plain;              /* decrypted requests / responses to encrypt */
 	uint8_t preauth[64];
 	/* credits and the message id window (MS-SMB2 3.3.1.1) */
 	uint64_t seq_low;              /* lowest id not yet used */
@@ -181,6 +184,7 @@ struct srv_req {
 	/* related compound state (MS-SMB2 3.3.5.2.7.2) */
 	struct smb2_fileid *compound_fid;
 	bool can_async;                /* last of its compound: may go async */
+	struct srv_session *enc_sess;  /* the request came encrypted for it */
 	struct srv_async *async;       /* set by srv_go_async */
 };
 
@@ -194,6 +198,7 @@ struct srv_async {
 	uint64_t async_id;
 	struct smb2_hdr req;           /* the request's header */
 	bool sign;
+	bool encrypt;                  /* the request came encrypted */
 	atomic_bool cancelled;
 	bool started;
 	NTSTATUS status;
@@ -275,6 +280,8 @@ bool srv_charge_ok(const struct srv_req *r, uint64_t payload);
 
 /* conn.c */
 void srv_conn_send(struct srv_conn *c);
+/* dispatch.c: encrypts the frame being built for session s. 0 or -1. */
+int srv_encrypt_frame(struct srv_conn *c, struct srv_session *s);
 
 /* Maps GENERIC_* bits to file-specific rights (MS-SMB2 3.3.5.9). */
 uint32_t srv_map_generic(uint32_t access);

@@ -49,7 +49,7 @@ class DaxServer:
                 if run(["id", u]).returncode != 0:
                     run(["useradd", "-M", u], check=True)
             os.chmod(self.tmp, 0o755)
-        for name in ("share", "guest", "ro"):
+        for name in ("share", "guest", "ro", "secret"):
             d = os.path.join(self.tmp, name)
             os.makedirs(d)
             os.chmod(d, 0o777)
@@ -79,6 +79,10 @@ class DaxServer:
 [ro]
   path = {self.dirs['ro']}
   read only = yes
+[secret]
+  path = {self.dirs['secret']}
+  read only = no
+  smb encrypt = required
 {extra_shares}
 """)
         self.log = os.path.join(self.tmp, "daxsmbd.log")
