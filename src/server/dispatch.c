@@ -68,6 +68,8 @@ struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fi
 	struct srv_open *o = idtab_get(&r->sess->opens, f.volatile_);
 	if (!o || o->tree != r->tree)
 		return NULL;
+	if (o->pending_path)
+		srv_open_sync_path(o);
 	if (r->compound_fid)
 		*r->compound_fid = f;
 	return o;

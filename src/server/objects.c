@@ -90,14 +90,56 @@ struct srv_session *srv_session_new(struct srv_conn *c)
 	return s;
 }
 
+void srv_open_sync_path(struct srv_open *o)
+{
+	if (!o->file || !o->h)
+		return;
+	pthread_mutex_lock(&o->file->mu);
+	char *p = o->pending_path;
+	o->pending_path = NULL;
+	pthread_mutex_unlock(&o->file->mu);
+	if (p) {
+		o->vfs->ops->set_path(o->h, p);
+		free(p);
+	}
+}
+
+/* Leaves the file's opens; the last one out removes a file whose delete is
+ * pending (MS-FSA 2.1.5.4), under the file's lock so that no new open can
+ * slip in between. */
+static void open_leave_file(struct srv_open *o)
+{
+	struct srv_file *f = o->file;
+	if (!f)
+		return;
+	srv_open_sync_path(o);
+	pthread_mutex_lock(&f->mu);
+	for (struct srv_open **p = &f->opens; *p; p = &(*p)->fnext) {
+		if (*p == o) {
+			*p = o->fnext;
+			f->nopens--;
+			break;
+		}
+	}
+	if (o->delete_on_close)
+		f->delete_pending = true;
+	if (f->nopens == 0 && f->delete_pending) {
+		NTSTATUS st = o->vfs->ops->unlink(o->h);
+		if (st)
+			LOG_INFO("delete of '%s' failed: 0x%08x", o->vfs->ops->path(o->h), st);
+		f->delete_pending = false;
+	}
+	free(o->pending_path);
+	o->pending_path = NULL;
+	pthread_mutex_unlock(&f->mu);
+	srv_file_put(f);
+	o->file = NULL;
+}
+
 static void open_free(struct srv_open *o)
 {
 	if (o->h) {
-		if (o->delete_on_close) {
-			NTSTATUS st = o->vfs->ops->unlink(o->h);
-			if (st)
-				LOG_INFO("delete on close of '%s' failed: 0x%08x", o->vfs->ops->path(o->h), st);
-		}
+		open_leave_file(o);
 		o->vfs->ops->close(o->h);
 	}
 	if (o->pipe)

@@ -109,9 +109,14 @@ NTSTATUS smb2_create(struct srv_req *r)
 		return STATUS_TOO_MANY_OPENED_FILES;
 	}
 
+	/* Truncating dispositions open without truncating first: the share
+	 * modes of other opens must be checked before any data is lost. */
+	uint32_t disp = rq.create_disposition;
+	uint32_t vdisp = disp == FILE_OVERWRITE ? FILE_OPEN
+			 : (disp == FILE_SUPERSEDE || disp == FILE_OVERWRITE_IF) ? FILE_OPEN_IF : disp;
 	struct vfs_open_args a = {
 		.path = path,
-		.disposition = rq.create_disposition,
+		.disposition = vdisp,
 		.directory = is_dir_req,
 		.non_directory = rq.create_options & FILE_NON_DIRECTORY_FILE,
 		.read = access & (FILE_READ_DATA | FILE_EXECUTE),
@@ -131,12 +136,18 @@ NTSTATUS smb2_create(struct srv_req *r)
 		vs->ops->close(h);
 		return st;
 	}
+	if (truncating && vst.is_dir) {
+		vs->ops->close(h);
+		return STATUS_INVALID_PARAMETER;
+	}
 	if ((rq.create_options & FILE_DELETE_ON_CLOSE) && (vst.attributes & FILE_ATTRIBUTE_READONLY)) {
 		vs->ops->close(h);
 		return STATUS_CANNOT_DELETE;
 	}
 	struct srv_open *o = calloc(1, sizeof(*o));
-	if (!o) {
+	struct srv_file *f = o ? srv_file_get(vst.dev, vst.file_id) : NULL;
+	if (!f) {
+		free(o);
 		vs->ops->close(h);
 		return STATUS_NO_MEMORY;
 	}
@@ -151,10 +162,40 @@ NTSTATUS smb2_create(struct srv_req *r)
 	o->mode = rq.create_options & (FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY |
 				       FILE_NO_INTERMEDIATE_BUFFERING | FILE_SYNCHRONOUS_IO_ALERT |
 				       FILE_SYNCHRONOUS_IO_NONALERT | FILE_DELETE_ON_CLOSE);
-	o->id = idtab_add(&r->sess->opens, o);
-	if (!o->id) {
+	pthread_mutex_lock(&f->mu);
+	if (f->delete_pending)
+		st = STATUS_DELETE_PENDING;
+	else
+		st = srv_file_share_check(f, access, rq.share_access);
+	if (!st && truncating && action == FILE_OPENED) {
+		/* Overwrite or supersede an existing file, now that it may be. */
+		st = vs->ops->truncate(h, 0);
+		if (!st && rq.file_attributes) {
+			uint32_t attrs = rq.file_attributes | FILE_ATTRIBUTE_ARCHIVE;
+			if (disp != FILE_SUPERSEDE)
+				attrs |= vst.attributes & ~FILE_ATTRIBUTE_DIRECTORY;
+			vs->ops->set_attributes(h, attrs & ~FILE_ATTRIBUTE_NORMAL);
+		}
+		action = disp == FILE_SUPERSEDE ? FILE_SUPERSEDED : FILE_OVERWRITTEN;
+		if (!st)
+			st = vs->ops->fstat(h, &vst);
+	}
+	if (!st) {
+		o->file = f;
+		o->fnext = f->opens;
+		f->opens = o;
+		f->nopens++;
+	}
+	pthread_mutex_unlock(&f->mu);
+	if (st) {
+		srv_file_put(f);
 		vs->ops->close(h);
 		free(o);
+		return st;
+	}
+	o->id = idtab_add(&r->sess->opens, o);
+	if (!o->id) {
+		srv_open_close(r->sess, o);
 		return STATUS_TOO_MANY_OPENED_FILES;
 	}
 

@@ -22,7 +22,7 @@ void srv_file_info(const struct srv_open *o, const struct vfs_stat *st, struct f
 	fi->is_dir = st->is_dir;
 	fi->file_id = st->file_id;
 	fi->volume_id = st->dev;
-	fi->delete_pending = o ? o->delete_on_close : false;
+	fi->delete_pending = o && o->file ? o->file->delete_pending : false;
 	fi->access_mask = o ? o->access : 0;
 	fi->position = o ? o->position : 0;
 	fi->mode = o ? o->mode : 0;
@@ -335,7 +335,11 @@ static NTSTATUS set_disposition(struct srv_open *o, uint8_t del)
 		if (!o->tree->vfs->ops->path(o->h)[0])
 			return STATUS_CANNOT_DELETE; /* the share root */
 	}
-	o->delete_on_close = del & 1;
+	/* DeletePending belongs to the file: any open may set or clear it,
+	 * and the last close acts on it (MS-FSA 2.1.5.14.3). */
+	pthread_mutex_lock(&o->file->mu);
+	o->file->delete_pending = del & 1;
+	pthread_mutex_unlock(&o->file->mu);
 	return STATUS_SUCCESS;
 }
 
@@ -357,6 +361,18 @@ static NTSTATUS set_rename(struct srv_open *o, const uint8_t *p, size_t n)
 		return STATUS_ACCESS_DENIED;
 	}
 	st = o->tree->vfs->ops->rename(o->h, path, ri.replace_if_exists);
+	if (!st && o->file) {
+		/* Other opens of the file learn its new name; each applies it on
+		 * its own thread (srv_open_sync_path). */
+		pthread_mutex_lock(&o->file->mu);
+		for (struct srv_open *x = o->file->opens; x; x = x->fnext) {
+			if (x == o)
+				continue;
+			free(x->pending_path);
+			x->pending_path = strdup(path);
+		}
+		pthread_mutex_unlock(&o->file->mu);
+	}
 	free(path);
 	return st;
 }

@@ -17,6 +17,7 @@
 #include "proto/smb2.h"
 #include "rpc/rpc.h"
 #include "server/config.h"
+#include "server/file.h"
 #include "server/identity.h"
 #include "vfs/vfs.h"
 
@@ -78,6 +79,9 @@ struct srv_open {
 	struct vfs_share *vfs;         /* outlives the tree */
 	uint32_t refs;                 /* async requests using the open */
 	bool orphan;                   /* closed while refs > 0 */
+	struct srv_file *file;         /* NULL for pipes */
+	struct srv_open *fnext;        /* the file's opens (file->mu) */
+	char *pending_path;            /* renamed through another open (file->mu) */
 	struct vfs_handle *h;          /* disk shares */
 	struct rpc_pipe *pipe;         /* IPC$ */
 	uint32_t access;               /* granted access mask */
@@ -282,6 +286,10 @@ bool srv_charge_ok(const struct srv_req *r, uint64_t payload);
 void srv_conn_send(struct srv_conn *c);
 /* dispatch.c: encrypts the frame being built for session s. 0 or -1. */
 int srv_encrypt_frame(struct srv_conn *c, struct srv_session *s);
+
+/* Applies a rename done through another open of the same file (the
+ * owning thread calls this before using o->h). */
+void srv_open_sync_path(struct srv_open *o);
 
 /* Maps GENERIC_* bits to file-specific rights (MS-SMB2 3.3.5.9). */
 uint32_t srv_map_generic(uint32_t access);

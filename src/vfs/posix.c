@@ -883,8 +883,13 @@ static NTSTATUS posix_unlink(struct vfs_handle *h)
 	/* The entry's own type decides: a handle opened through a symlink to a
 	 * directory removes the link, not the directory. */
 	struct stat sb;
+	struct stat hb;
 	if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		st = errno_status();
+	} else if (!S_ISLNK(sb.st_mode) && fstat(h->fd, &hb) == 0 &&
+		   (sb.st_ino != hb.st_ino || sb.st_dev != hb.st_dev)) {
+		/* The name now belongs to another file: never remove that one. */
+		st = STATUS_OBJECT_NAME_NOT_FOUND;
 	} else if (unlinkat(pfd, name, S_ISDIR(sb.st_mode) ? AT_REMOVEDIR : 0) < 0) {
 		/* rmdir(2) may say EEXIST for a non-empty directory. */
 		st = errno == EEXIST ? STATUS_DIRECTORY_NOT_EMPTY : errno_status();
@@ -1030,6 +1035,16 @@ static NTSTATUS posix_statfs(struct vfs_share *s, struct vfs_statfs *out)
 	return STATUS_SUCCESS;
 }
 
+static NTSTATUS posix_set_path(struct vfs_handle *h, const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		return STATUS_NO_MEMORY;
+	free(h->path);
+	h->path = p;
+	return STATUS_SUCCESS;
+}
+
 static const char *posix_path(struct vfs_handle *h)
 {
 	return h->path;
@@ -1062,6 +1077,7 @@ static const struct vfs_ops posix_ops = {
 	.is_empty_dir = posix_is_empty_dir,
 	.statfs = posix_statfs,
 	.path = posix_path,
+	.set_path = posix_set_path,
 	.share_close = posix_share_close,
 };
 

@@ -120,6 +120,8 @@ struct vfs_ops {
 	NTSTATUS (*persist_range)(struct vfs_handle *h, uint64_t off, uint64_t len);
 	/* The handle's current share-relative path (UTF-8, "" for the root). */
 	const char *(*path)(struct vfs_handle *h);
+	/* Tells a handle its file was renamed through another handle. */
+	NTSTATUS (*set_path)(struct vfs_handle *h, const char *path);
 	void (*share_close)(struct vfs_share *s);
 };
 

@@ -1,0 +1,33 @@
+/* The process-wide table of open files (MS-FSA's Open.File): every open of
+ * one file, from any connection or thread, hangs off one srv_file, which
+ * decides share modes and delete-pending for all of them. */
+#ifndef DAX_FILE_H
+#define DAX_FILE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/ntstatus.h"
+
+struct srv_open;
+
+struct srv_file {
+	struct srv_file *hnext;        /* hash chain (table lock) */
+	uint64_t dev, ino;
+	uint32_t refs;                 /* table lock */
+	pthread_mutex_t mu;            /* guards everything below */
+	struct srv_open *opens;        /* linked through srv_open.fnext */
+	uint32_t nopens;
+	bool delete_pending;           /* the last close removes the file */
+};
+
+/* The file (dev, ino), created on first use; each get is one reference. */
+struct srv_file *srv_file_get(uint64_t dev, uint64_t ino);
+void srv_file_put(struct srv_file *f);
+
+/* Under f->mu: may an open with (access, share) join the file's opens?
+ * MS-FSA 2.1.5.1.2 (share access check): STATUS_SHARING_VIOLATION. */
+NTSTATUS srv_file_share_check(const struct srv_file *f, uint32_t access, uint32_t share);
+
+#endif
