@@ -53,13 +53,39 @@ static void conn_free(struct srv_conn *c)
 	conn_release(c);
 }
 
-/* Final replies of async work, on the loop thread. */
+void srv_loop_post(struct srv_loop *l, struct srv_task *t)
+{
+	pthread_mutex_lock(&l->mu);
+	t->next = l->tasks;
+	l->tasks = t;
+	pthread_mutex_unlock(&l->mu);
+	uint64_t one = 1;
+	if (write(l->wakefd, &one, sizeof(one)) < 0)
+		LOG_ERR("cannot wake event loop");
+}
+
+/* Final replies of async work and posted tasks, on the loop thread. */
 static void drain_done(struct srv_loop *l)
 {
 	pthread_mutex_lock(&l->mu);
 	struct srv_async *a = l->done;
 	l->done = NULL;
+	struct srv_task *t = l->tasks;
+	l->tasks = NULL;
 	pthread_mutex_unlock(&l->mu);
+	/* Oldest first. */
+	struct srv_task *rev = NULL;
+	while (t) {
+		struct srv_task *next = t->next;
+		t->next = rev;
+		rev = t;
+		t = next;
+	}
+	while (rev) {
+		struct srv_task *next = rev->next;
+		rev->fn(rev);
+		rev = next;
+	}
 	while (a) {
 		struct srv_async *next = a->job_next;
 		struct srv_conn *c = a->conn;

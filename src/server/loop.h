@@ -19,11 +19,22 @@ struct srv_loop {
 	struct srv_conn *incoming;     /* handed over by the acceptor */
 	struct srv_conn *conns;        /* owned connections */
 	struct srv_async *done;        /* async work finished by workers */
+	struct srv_task *tasks;        /* posted by other threads */
 	unsigned ndead;                /* closed connections awaiting work */
 	atomic_bool stop;
 };
 
+/* A function to run on a loop's thread, posted from any thread (e.g. an
+ * oplock or lease break for a connection another thread owns). */
+struct srv_task {
+	struct srv_task *next;
+	void (*fn)(struct srv_task *t);
+};
+
 int srv_loop_start(struct srv_loop *l, struct srv *srv);
+/* Queues t; t->fn(t) runs on l's thread soon after (t owns itself: fn
+ * frees it).  Safe from any thread. */
+void srv_loop_post(struct srv_loop *l, struct srv_task *t);
 /* Hands a new connection (fd set, not yet registered) to the loop. */
 void srv_loop_adopt(struct srv_loop *l, struct srv_conn *c);
 void srv_loop_stop(struct srv_loop *l);
