@@ -64,6 +64,14 @@ void srv_loop_post(struct srv_loop *l, struct srv_task *t)
 		LOG_ERR("cannot wake event loop");
 }
 
+struct srv_conn *srv_loop_find_conn(struct srv_loop *l, uint64_t id)
+{
+	for (struct srv_conn *c = l->conns; c; c = c->next)
+		if (c->id == id && !c->closing)
+			return c;
+	return NULL;
+}
+
 /* Final replies of async work and posted tasks, on the loop thread. */
 static void drain_done(struct srv_loop *l)
 {

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct srv;
 struct srv_conn;
@@ -35,6 +36,9 @@ int srv_loop_start(struct srv_loop *l, struct srv *srv);
 /* Queues t; t->fn(t) runs on l's thread soon after (t owns itself: fn
  * frees it).  Safe from any thread. */
 void srv_loop_post(struct srv_loop *l, struct srv_task *t);
+/* On l's thread: the live connection with this id, or NULL (a posted task
+ * names its connection by id, never by a pointer that may be gone). */
+struct srv_conn *srv_loop_find_conn(struct srv_loop *l, uint64_t id);
 /* Hands a new connection (fd set, not yet registered) to the loop. */
 void srv_loop_adopt(struct srv_loop *l, struct srv_conn *c);
 void srv_loop_stop(struct srv_loop *l);

@@ -250,6 +250,7 @@ int main(int argc, char **argv)
 				}
 				snprintf(c->peer_addr, sizeof(c->peer_addr), "%s", addr);
 				c->srv = &srv;
+				c->id = atomic_fetch_add(&srv.next_conn_id, 1) + 1;
 				c->fd = fd;
 				c->created = time(NULL);
 				c->seq_used = bm;

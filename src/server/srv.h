@@ -32,6 +32,7 @@ struct srv {
 	uint8_t guid[16];
 	uint64_t start_time;
 	atomic_uint nconns;
+	atomic_uint_fast64_t next_conn_id;
 	atomic_uint_fast64_t next_session_id;
 	char dns_name[256];
 	struct srv_identity *share_ident;  /* per share: its force user */
@@ -126,6 +127,7 @@ struct srv_conn {
 	struct srv *srv;
 	struct srv_loop *loop;
 	struct srv_conn *next, *prev;  /* the loop's list */
+	uint64_t id;                   /* unique for the server's lifetime */
 	int fd;
 	char peer[64];
 	char peer_addr[64];            /* the address alone, for limits */
