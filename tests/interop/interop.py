@@ -474,7 +474,12 @@ def load_known_failures():
     return known
 
 
-TORTURE_SUITES = ["smb2.connect", "smb2.read", "smb2.rw", "smb2.dir", "smb2.getinfo", "smb2.credits"]
+def load_suites():
+    with open(os.path.join(HERE, "smbtorture-suites.txt")) as f:
+        return [l.strip() for l in f if l.strip() and not l.startswith("#")]
+
+
+TORTURE_SUITES = load_suites()
 
 
 def torture_suite(srv, suite, results):
