@@ -59,10 +59,15 @@ struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fi
 {
 	struct smb2_fileid f = *fid;
 	/* MS-SMB2 3.3.5.2.7.2: in a related compound, all-ones means the
-	 * FileId of the previous operation. */
+	 * FileId of the previous operation; with none, INVALID_HANDLE. */
 	if (f.persistent == UINT64_MAX && f.volatile_ == UINT64_MAX &&
-	    (r->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS) && r->compound_fid)
+	    (r->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS) && r->compound_fid) {
+		if (!r->compound_fid_set || !*r->compound_fid_set) {
+			r->fid_unset = true;
+			return NULL;
+		}
 		f = *r->compound_fid;
+	}
 	if (!r->sess || f.persistent != f.volatile_)
 		return NULL;
 	struct srv_open *o = idtab_get(&r->sess->opens, f.volatile_);
@@ -70,9 +75,17 @@ struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fi
 		return NULL;
 	if (o->pending_path)
 		srv_open_sync_path(o);
-	if (r->compound_fid)
+	if (r->compound_fid) {
 		*r->compound_fid = f;
+		if (r->compound_fid_set)
+			*r->compound_fid_set = true;
+	}
 	return o;
+}
+
+NTSTATUS srv_open_miss(const struct srv_req *r)
+{
+	return r->fid_unset ? STATUS_INVALID_HANDLE : STATUS_FILE_CLOSED;
 }
 
 /* ---- message ids and credits (MS-SMB2 3.3.1.1, 3.3.5.2.3) ---- */
@@ -303,6 +316,7 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 	uint32_t prev_tid = 0;
 	NTSTATUS related_err = STATUS_SUCCESS;
 	struct smb2_fileid cfid = {UINT64_MAX, UINT64_MAX};
+	bool cfid_set = false;
 
 	while ((rc = smb2_next_message(frame, len, &pos, &off, &mlen)) == 1) {
 		struct srv_req r;
@@ -310,6 +324,7 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 		r.conn = c;
 		r.out = &c->out;
 		r.compound_fid = &cfid;
+		r.compound_fid_set = &cfid_set;
 		r.enc_sess = enc_sess;
 		cur_init(&r.msg, frame + off, mlen);
 		if (smb2_decode_hdr(&r.msg, &r.hdr) < 0) {
@@ -372,8 +387,11 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 					st = related_err;
 			}
 		}
-		if (!st && (!row || !row->fn))
-			st = STATUS_INVALID_PARAMETER;
+		if (!row || !row->fn) {
+			/* MS-SMB2 3.3.5.2.6: an unknown command ends the connection. */
+			close_conn(c, "unknown command");
+			return;
+		}
 		if (!st && !c->negotiated && cmd != SMB2_NEGOTIATE)
 			st = STATUS_INVALID_PARAMETER;
 		if (!st && row->struct_size &&

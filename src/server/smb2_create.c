@@ -49,6 +49,7 @@ static NTSTATUS open_pipe(struct srv_req *r, const struct smb2_create_req *rq)
 	rs.allocation_size = 4096;
 	rs.file_id.persistent = rs.file_id.volatile_ = o->id;
 	*r->compound_fid = rs.file_id;
+	*r->compound_fid_set = true;
 	smb2_encode_create_resp(r->out, r->rsp_off, &rs);
 	return STATUS_SUCCESS;
 }
@@ -212,6 +213,7 @@ NTSTATUS smb2_create(struct srv_req *r)
 	rs.file_attributes = vst.attributes;
 	rs.file_id.persistent = rs.file_id.volatile_ = o->id;
 	*r->compound_fid = rs.file_id;
+	*r->compound_fid_set = true;
 
 	/* Create contexts we answer: MxAc (maximal access), QFid (on-disk id). */
 	uint8_t mxac[8], qfid[32];
@@ -242,7 +244,7 @@ NTSTATUS smb2_close(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	struct smb2_close_resp rs;
 	memset(&rs, 0, sizeof(rs));
 	if ((rq.flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) && o->h) {

@@ -27,7 +27,7 @@ NTSTATUS smb2_query_directory(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	if (!o->h || !o->is_dir)
 		return STATUS_INVALID_PARAMETER;
 	if (!(o->access & FILE_LIST_DIRECTORY))

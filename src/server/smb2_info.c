@@ -234,7 +234,7 @@ NTSTATUS smb2_query_info(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	if (rq.output_buffer_length > r->conn->srv->cfg->max_io ||
 	    !srv_charge_ok(r, rq.output_buffer_length > rq.input_len ? rq.output_buffer_length
 								     : rq.input_len))
@@ -384,7 +384,7 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	if (rq.buffer_len > r->conn->srv->cfg->max_io || !srv_charge_ok(r, rq.buffer_len))
 		return STATUS_INVALID_PARAMETER;
 	if (!o->h)

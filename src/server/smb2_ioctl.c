@@ -78,7 +78,7 @@ NTSTATUS smb2_ioctl(struct srv_req *r)
 		break;
 	case FSCTL_PIPE_TRANSCEIVE:
 		o = srv_open_lookup(r, &rq.file_id);
-		st = o ? transceive(o, &rq, &data, &overflow) : STATUS_FILE_CLOSED;
+		st = o ? transceive(o, &rq, &data, &overflow) : srv_open_miss(r);
 		break;
 	case FSCTL_DFS_GET_REFERRALS:
 	case 0x000601B0u: /* FSCTL_DFS_GET_REFERRALS_EX */
@@ -86,7 +86,7 @@ NTSTATUS smb2_ioctl(struct srv_req *r)
 		break;
 	default:
 		o = srv_open_lookup(r, &rq.file_id);
-		st = o ? STATUS_INVALID_DEVICE_REQUEST : STATUS_FILE_CLOSED;
+		st = o ? STATUS_INVALID_DEVICE_REQUEST : srv_open_miss(r);
 		break;
 	}
 	if (st == STATUS_SUCCESS) {

@@ -25,7 +25,7 @@ NTSTATUS smb2_lock(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	return STATUS_NOT_SUPPORTED;
 }
 
@@ -36,7 +36,7 @@ NTSTATUS smb2_change_notify(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	if (!o->is_dir)
 		return STATUS_INVALID_PARAMETER;
 	return STATUS_NOT_SUPPORTED;

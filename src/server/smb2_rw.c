@@ -45,7 +45,7 @@ NTSTATUS smb2_read(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	if (rq.length > r->conn->srv->cfg->max_io || !srv_charge_ok(r, rq.length))
 		return STATUS_INVALID_PARAMETER;
 	if (o->pipe)
@@ -88,7 +88,7 @@ NTSTATUS smb2_write(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	if (rq.length > r->conn->srv->cfg->max_io || !srv_charge_ok(r, rq.length))
 		return STATUS_INVALID_PARAMETER;
 	struct smb2_write_resp rs = {rq.length, 0};
@@ -147,7 +147,7 @@ NTSTATUS smb2_flush(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	struct srv_open *o = srv_open_lookup(r, &rq.file_id);
 	if (!o)
-		return STATUS_FILE_CLOSED;
+		return srv_open_miss(r);
 	if (o->h) {
 		if (!(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 			return STATUS_ACCESS_DENIED;

@@ -189,6 +189,8 @@ struct srv_req {
 	uint8_t *preauth_rsp;          /* hash to extend with the response (3.1.1) */
 	/* related compound state (MS-SMB2 3.3.5.2.7.2) */
 	struct smb2_fileid *compound_fid;
+	bool *compound_fid_set;        /* an earlier request named a file */
+	bool fid_unset;                /* lookup asked for an unset related id */
 	bool can_async;                /* last of its compound: may go async */
 	struct srv_session *enc_sess;  /* the request came encrypted for it */
 	struct srv_async *async;       /* set by srv_go_async */
@@ -239,6 +241,9 @@ struct srv_session *srv_session_lookup(struct srv_conn *c, uint64_t id);
 struct srv_tree *srv_tree_lookup(struct srv_session *s, uint32_t id);
 /* Resolves a FileId from a request (honouring the compound's last id). */
 struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fid);
+/* The status for a failed srv_open_lookup: STATUS_INVALID_HANDLE for a
+ * related all-ones FileId with nothing before it, else FILE_CLOSED. */
+NTSTATUS srv_open_miss(const struct srv_req *r);
 
 /* objects.c: lifetime of sessions, trees and opens */
 struct srv_session *srv_session_new(struct srv_conn *c);
