@@ -43,6 +43,7 @@ static void conn_free(struct srv_conn *c)
 		l->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	srv_splices_release(c);
 	srv_conn_cleanup(c);
 	LOG_INFO("%s: disconnected", c->peer);
 	if (c->nasync) {
@@ -118,11 +119,71 @@ static void set_events(struct srv_conn *c)
 	epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+bool srv_conn_splice(struct srv_conn *c, const void *p, size_t len, struct srv_open *o, void *hold)
+{
+	if (c->nsplices == SRV_MAX_SPLICES)
+		return false;
+	struct srv_splice *sp = &c->splices[c->nsplices++];
+	sp->at = c->out.len;
+	sp->p = p;
+	sp->len = len;
+	sp->o = o;
+	sp->hold = hold;
+	o->refs++;
+	LOG_DEBUG("%s: %zu bytes go out straight from the mapping", c->peer, len);
+	return true;
+}
+
+size_t srv_splice_bytes(const struct srv_conn *c, size_t from)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < c->nsplices; i++)
+		if (c->splices[i].at >= from)
+			n += c->splices[i].len;
+	return n;
+}
+
+void srv_splices_release(struct srv_conn *c)
+{
+	for (unsigned i = 0; i < c->nsplices; i++) {
+		struct srv_splice *sp = &c->splices[i];
+		sp->o->vfs->ops->read_release(sp->o->h, sp->hold);
+		srv_open_put(sp->o);
+	}
+	c->nsplices = 0;
+}
+
+/* The unsent part of the output (buffer with splices in place) as iovecs. */
+static int pending_iov(const struct srv_conn *c, struct iovec *iov, int max)
+{
+	int n = 0;
+	size_t skip = c->out_sent, outpos = 0;
+	for (unsigned i = 0; i <= c->nsplices && n < max; i++) {
+		size_t end = i < c->nsplices ? c->splices[i].at : c->out.len;
+		const uint8_t *seg[2] = {c->out.p + outpos, i < c->nsplices ? c->splices[i].p : NULL};
+		size_t len[2] = {end - outpos, i < c->nsplices ? c->splices[i].len : 0};
+		for (int k = 0; k < 2 && n < max; k++) {
+			if (skip >= len[k]) {
+				skip -= len[k];
+				continue;
+			}
+			iov[n].iov_base = (void *)(seg[k] + skip);
+			iov[n].iov_len = len[k] - skip;
+			skip = 0;
+			n++;
+		}
+		outpos = end;
+	}
+	return n;
+}
+
 void srv_conn_send(struct srv_conn *c)
 {
-	while (c->out_sent < c->out.len) {
-		struct iovec iov = {c->out.p + c->out_sent, c->out.len - c->out_sent};
-		ssize_t n = tp_stream_ops.sendv(c->fd, &iov, 1);
+	size_t total = c->out.len + srv_splice_bytes(c, 0);
+	while (c->out_sent < total) {
+		struct iovec iov[2 * SRV_MAX_SPLICES + 1];
+		int niov = pending_iov(c, iov, 2 * SRV_MAX_SPLICES + 1);
+		ssize_t n = tp_stream_ops.sendv(c->fd, iov, niov);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -138,6 +199,7 @@ void srv_conn_send(struct srv_conn *c)
 		}
 		c->out_sent += (size_t)n;
 	}
+	srv_splices_release(c);
 	buf_reset(&c->out);
 	c->out_sent = 0;
 	c->frame_start = 0;

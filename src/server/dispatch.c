@@ -145,11 +145,24 @@ static uint16_t seq_grant(struct srv_conn *c, uint16_t requested, uint16_t charg
 
 /* ---- signing ---- */
 
-static void sign_message(struct srv_conn *c, struct srv_session *s, uint8_t *msg, size_t len)
+/* Signs the message out[off, end), with any spliced data inside it. */
+static void sign_message(struct srv_conn *c, struct srv_session *s, size_t off, size_t end)
 {
-	struct iovec iov = {msg, len};
+	struct iovec iov[2 * SRV_MAX_SPLICES + 1];
+	int n = 0;
+	size_t pos = off;
+	for (unsigned i = 0; i < c->nsplices; i++) {
+		const struct srv_splice *sp = &c->splices[i];
+		if (sp->at < off || sp->at > end || (sp->at == end && end != c->out.len))
+			continue;
+		iov[n++] = (struct iovec){c->out.p + pos, sp->at - pos};
+		iov[n++] = (struct iovec){(void *)sp->p, sp->len};
+		pos = sp->at;
+	}
+	iov[n++] = (struct iovec){c->out.p + pos, end - pos};
+	uint8_t *msg = c->out.p + off;
 	put_le32(msg + 16, get_le32(msg + 16) | SMB2_FLAGS_SIGNED);
-	crypto_smb2_sign(s->sign_alg, s->keys.signing, &iov, 1);
+	crypto_smb2_sign(s->sign_alg, s->keys.signing, iov, n);
 }
 
 static bool verify_message(struct srv_session *s, const uint8_t *msg, size_t len)
@@ -181,7 +194,7 @@ void srv_begin_frame(struct srv_conn *c)
 
 void srv_end_frame(struct srv_conn *c)
 {
-	size_t n = c->out.len - c->frame_start - 4;
+	size_t n = c->out.len - c->frame_start - 4 + srv_splice_bytes(c, c->frame_start + 4);
 	if (!buf_ok(&c->out) || n > 0xFFFFFF) {
 		close_conn(c, "response too large");
 		return;
@@ -530,7 +543,7 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 		if (!rsp[i].sign_with)
 			continue;
 		size_t end = i + 1 < nrsp ? rsp[i + 1].off : c->out.len;
-		sign_message(c, rsp[i].sign_with, c->out.p + rsp[i].off, end - rsp[i].off);
+		sign_message(c, rsp[i].sign_with, rsp[i].off, end);
 	}
 	if (nrsp && enc_sess && srv_encrypt_frame(c, enc_sess) < 0) {
 		close_conn(c, "encryption failed");

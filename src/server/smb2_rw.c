@@ -61,6 +61,27 @@ NTSTATUS smb2_read(struct srv_req *r)
 
 	size_t fixed = r->out->len;
 	struct smb2_read_resp rs = {0, 0, 0, NULL};
+	const struct vfs_ops *vops = o->tree->vfs->ops;
+	/* From a mapping, the reply carries the file's bytes without a copy:
+	 * only for the last reply of a frame that is not encrypted. */
+	if (vops->read_map && r->can_async && !r->enc_sess && rq.length >= 4096 &&
+	    r->conn->nsplices < SRV_MAX_SPLICES) {
+		const void *ptr;
+		size_t got = 0;
+		void *hold = NULL;
+		NTSTATUS ms = vops->read_map(o->h, rq.offset, rq.length, &ptr, &got, &hold);
+		if (ms == STATUS_SUCCESS) {
+			if (got == 0 || got < rq.minimum_count) {
+				vops->read_release(o->h, hold);
+				return STATUS_END_OF_FILE;
+			}
+			rs.data_length = (uint32_t)got;
+			smb2_encode_read_resp_fixed(r->out, &rs);
+			srv_conn_splice(r->conn, ptr, got, o, hold);
+			o->position = rq.offset + got;
+			return STATUS_SUCCESS;
+		}
+	}
 	smb2_encode_read_resp_fixed(r->out, &rs);
 	/* The data lands straight in the response buffer. */
 	uint8_t *dst = buf_reserve_uninit(r->out, rq.length);

@@ -123,6 +123,17 @@ struct srv_session {
 
 struct srv_async;
 
+/* Bytes sent straight from storage (a pmem mapping) in the middle of the
+ * output stream: inserted before out[at], released once sent. */
+#define SRV_MAX_SPLICES 8
+struct srv_splice {
+	size_t at;
+	const uint8_t *p;
+	size_t len;
+	struct srv_open *o;            /* held (refs) until released */
+	void *hold;                    /* the vfs read_map hold */
+};
+
 struct srv_conn {
 	struct srv *srv;
 	struct srv_loop *loop;
@@ -141,6 +152,8 @@ struct srv_conn {
 	size_t out_sent;
 	size_t frame_start;
 	bool want_write;
+	struct srv_splice splices[SRV_MAX_SPLICES];
+	unsigned nsplices;
 	/* asynchronous requests (STATUS_PENDING) of this connection */
 	struct srv_async *asyncs;
 	uint32_t nasync;
@@ -291,6 +304,13 @@ bool srv_charge_ok(const struct srv_req *r, uint64_t payload);
 
 /* conn.c */
 void srv_conn_send(struct srv_conn *c);
+/* Appends len bytes at p to the output without copying them (at the
+ * current end of c->out); false when the table is full. */
+bool srv_conn_splice(struct srv_conn *c, const void *p, size_t len, struct srv_open *o, void *hold);
+/* Total spliced bytes at or after out offset from. */
+size_t srv_splice_bytes(const struct srv_conn *c, size_t from);
+/* Releases every splice (after sending, or when the connection goes). */
+void srv_splices_release(struct srv_conn *c);
 /* dispatch.c: encrypts the frame being built for session s. 0 or -1. */
 int srv_encrypt_frame(struct srv_conn *c, struct srv_session *s);
 

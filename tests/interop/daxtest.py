@@ -49,7 +49,7 @@ class DaxServer:
                 if run(["id", u]).returncode != 0:
                     run(["useradd", "-M", u], check=True)
             os.chmod(self.tmp, 0o755)
-        for name in ("share", "guest", "ro", "secret"):
+        for name in ("share", "guest", "ro", "secret", "pmem"):
             d = os.path.join(self.tmp, name)
             os.makedirs(d)
             os.chmod(d, 0o777)
@@ -83,6 +83,10 @@ class DaxServer:
   path = {self.dirs['secret']}
   read only = no
   smb encrypt = required
+[pmem]
+  path = {self.dirs['pmem']}
+  read only = no
+  dax mode = pmem
 {extra_shares}
 """)
         self.log = os.path.join(self.tmp, "daxsmbd.log")

@@ -108,13 +108,27 @@ def encryption_required_share(srv):
               f"{p.stdout}{p.stderr}")
 
 
+for _proto in ("SMB2_02", "SMB3_11"):
+    def _t(srv, proto=_proto):
+        """A pmem share: READ replies go out straight from the mapping
+        (zero-copy splice), signed over header and mapped bytes."""
+        round_trip(srv, proto, share="pmem")
+    _t.__name__ = f"smbclient_{_proto}_pmem_share_signed"
+    test(_t)
+
+
+@test
+def pmem_share_encrypted(srv):
+    round_trip(srv, "SMB3_11", share="pmem", extra=("--client-protection=encrypt",))
+
+
 @test
 def smbclient_list_shares(srv):
     p = run(["smbclient", "-s", client_conf(), "-L", "127.0.0.1", "-p", str(srv.port),
              "-U", "alice%Secret-1"])
     out = p.stdout + p.stderr
     check(p.returncode == 0, f"smbclient -L failed:\n{out}")
-    for name in ("share", "guest", "ro", "secret", "IPC$"):
+    for name in ("share", "guest", "ro", "secret", "pmem", "IPC$"):
         check(re.search(rf"^\s+{re.escape(name)}\s+(Disk|IPC)", p.stdout, re.M),
               f"share {name} not listed:\n{out}")
     check("user share" in p.stdout, f"comment missing:\n{out}")
