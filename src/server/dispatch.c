@@ -60,14 +60,20 @@ struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fi
 	struct smb2_fileid f = *fid;
 	/* MS-SMB2 3.3.5.2.7.2: in a related compound, all-ones means the
 	 * FileId of the previous operation; with none, INVALID_HANDLE. */
-	if (f.persistent == UINT64_MAX && f.volatile_ == UINT64_MAX &&
-	    (r->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS) && r->compound_fid) {
-		if (!r->compound_fid_set || !*r->compound_fid_set) {
+	bool related = (r->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS) && r->compound_fid;
+	if (related && f.persistent == UINT64_MAX && f.volatile_ == UINT64_MAX) {
+		if (*r->compound_fid_state == CFID_NONE) {
 			r->fid_unset = true;
 			return NULL;
 		}
+		if (*r->compound_fid_state == CFID_INVALID)
+			return NULL;
 		f = *r->compound_fid;
 	}
+	/* An unrelated request naming a file that is not open leaves nothing
+	 * for the related requests after it (smbtorture compound.invalid3). */
+	if (!related && r->compound_fid)
+		*r->compound_fid_state = CFID_INVALID;
 	if (!r->sess || f.persistent != f.volatile_)
 		return NULL;
 	struct srv_open *o = idtab_get(&r->sess->opens, f.volatile_);
@@ -77,8 +83,7 @@ struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fi
 		srv_open_sync_path(o);
 	if (r->compound_fid) {
 		*r->compound_fid = f;
-		if (r->compound_fid_set)
-			*r->compound_fid_set = true;
+		*r->compound_fid_state = CFID_SET;
 	}
 	return o;
 }
@@ -329,7 +334,8 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 	uint32_t prev_tid = 0;
 	NTSTATUS related_err = STATUS_SUCCESS;
 	struct smb2_fileid cfid = {UINT64_MAX, UINT64_MAX};
-	bool cfid_set = false;
+	int cfid_state = CFID_NONE;
+	bool prev_sess_failed = false;
 
 	while ((rc = smb2_next_message(frame, len, &pos, &off, &mlen)) == 1) {
 		struct srv_req r;
@@ -337,7 +343,7 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 		r.conn = c;
 		r.out = &c->out;
 		r.compound_fid = &cfid;
-		r.compound_fid_set = &cfid_set;
+		r.compound_fid_state = &cfid_state;
 		r.enc_sess = enc_sess;
 		cur_init(&r.msg, frame + off, mlen);
 		if (smb2_decode_hdr(&r.msg, &r.hdr) < 0) {
@@ -393,6 +399,9 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 		if (related) {
 			if (nrsp == 0) {
 				st = STATUS_INVALID_PARAMETER;
+			} else if (prev_sess_failed) {
+				/* The previous request had no session to pass on. */
+				st = STATUS_INVALID_PARAMETER;
 			} else {
 				sid = prev_sid;
 				tid = prev_tid;
@@ -400,11 +409,11 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 					st = related_err;
 			}
 		}
-		if (!row || !row->fn) {
-			/* MS-SMB2 3.3.5.2.6: an unknown command ends the connection. */
-			close_conn(c, "unknown command");
-			return;
-		}
+		/* An unknown command is answered INVALID_PARAMETER and the
+		 * connection goes on, as Windows and Samba do (smbtorture
+		 * smb2.compound.invalid4). */
+		if (!st && (!row || !row->fn))
+			st = STATUS_INVALID_PARAMETER;
 		if (!st && !c->negotiated && cmd != SMB2_NEGOTIATE)
 			st = STATUS_INVALID_PARAMETER;
 		if (!st && row->struct_size &&
@@ -524,6 +533,8 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 			srv_async_submit(r.async);
 		prev_sid = h.session_id;
 		prev_tid = h.tree_id;
+		prev_sess_failed = st == STATUS_USER_SESSION_DELETED ||
+				   (related && st == STATUS_INVALID_PARAMETER && prev_sess_failed);
 		if (c->closing)
 			return;
 		LOG_DEBUG("%s: %s mid=%llu -> 0x%08x", c->peer, row ? row->name : "?",

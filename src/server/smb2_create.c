@@ -49,7 +49,7 @@ static NTSTATUS open_pipe(struct srv_req *r, const struct smb2_create_req *rq)
 	rs.allocation_size = 4096;
 	rs.file_id.persistent = rs.file_id.volatile_ = o->id;
 	*r->compound_fid = rs.file_id;
-	*r->compound_fid_set = true;
+	*r->compound_fid_state = CFID_SET;
 	smb2_encode_create_resp(r->out, r->rsp_off, &rs);
 	return STATUS_SUCCESS;
 }
@@ -213,7 +213,7 @@ NTSTATUS smb2_create(struct srv_req *r)
 	rs.file_attributes = vst.attributes;
 	rs.file_id.persistent = rs.file_id.volatile_ = o->id;
 	*r->compound_fid = rs.file_id;
-	*r->compound_fid_set = true;
+	*r->compound_fid_state = CFID_SET;
 
 	/* Create contexts we answer: MxAc (maximal access), QFid (on-disk id). */
 	uint8_t mxac[8], qfid[32];

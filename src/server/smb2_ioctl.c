@@ -80,6 +80,26 @@ NTSTATUS smb2_ioctl(struct srv_req *r)
 		o = srv_open_lookup(r, &rq.file_id);
 		st = o ? transceive(o, &rq, &data, &overflow) : srv_open_miss(r);
 		break;
+	case FSCTL_GET_OBJECT_ID:
+	case FSCTL_CREATE_OR_GET_OBJECT_ID: {
+		/* FILE_OBJECTID_BUFFER (MS-FSCC 2.1.3): a stable id made from the
+		 * file's (device, inode); nothing is stored. */
+		o = srv_open_lookup(r, &rq.file_id);
+		struct vfs_stat vst;
+		if (!o) {
+			st = srv_open_miss(r);
+		} else if (!o->h) {
+			st = STATUS_INVALID_DEVICE_REQUEST;
+		} else if ((st = o->tree->vfs->ops->fstat(o->h, &vst)) == STATUS_SUCCESS) {
+			uint8_t id[64] = {0};
+			put_le64(id, vst.file_id);
+			put_le64(id + 8, vst.dev);
+			put_le64(id + 16, vst.dev);      /* BirthVolumeId */
+			memcpy(id + 32, id, 16);         /* BirthObjectId */
+			buf_bytes(&data, id, sizeof(id));
+		}
+		break;
+	}
 	case FSCTL_DFS_GET_REFERRALS:
 	case 0x000601B0u: /* FSCTL_DFS_GET_REFERRALS_EX */
 		st = STATUS_FS_DRIVER_REQUIRED;

@@ -185,6 +185,9 @@ struct srv_conn {
 	bool any_valid_session;
 };
 
+/* The FileId a related request may inherit (MS-SMB2 3.3.5.2.7.2). */
+enum { CFID_NONE, CFID_SET, CFID_INVALID };
+
 /* One request of a (possibly compound) frame. */
 struct srv_req {
 	struct srv_conn *conn;
@@ -202,7 +205,7 @@ struct srv_req {
 	uint8_t *preauth_rsp;          /* hash to extend with the response (3.1.1) */
 	/* related compound state (MS-SMB2 3.3.5.2.7.2) */
 	struct smb2_fileid *compound_fid;
-	bool *compound_fid_set;        /* an earlier request named a file */
+	int *compound_fid_state;       /* CFID_* below */
 	bool fid_unset;                /* lookup asked for an unset related id */
 	bool can_async;                /* last of its compound: may go async */
 	struct srv_session *enc_sess;  /* the request came encrypted for it */
