@@ -264,6 +264,96 @@ def files_belong_to_their_users(srv):
     check(ok_output(p), f"alice cannot read her own file: {p.stdout}{p.stderr}")
 
 
+@test
+def symlink_escapes_refused(srv):
+    """Links in the share pointing outside it (to a directory and to a
+    file) cannot be followed to read or write; links that stay inside work;
+    a link planted while clients walk the path never lets one out."""
+    import shutil
+    import threading
+    outside = tempfile.mkdtemp(prefix="daxsmb-outside-")
+    try:
+        os.chmod(outside, 0o777)
+        with open(os.path.join(outside, "secret.txt"), "w") as f:
+            f.write("OUTSIDE\n")
+        os.chmod(os.path.join(outside, "secret.txt"), 0o666)
+        share = srv.dirs["share"]
+        os.makedirs(os.path.join(share, "inside"), exist_ok=True)
+        with open(os.path.join(share, "inside", "secret.txt"), "w") as f:
+            f.write("INSIDE\n")
+        os.chmod(os.path.join(share, "inside"), 0o777)
+        os.chmod(os.path.join(share, "inside", "secret.txt"), 0o666)
+        os.symlink(outside, os.path.join(share, "outdir"))
+        os.symlink(os.path.join(outside, "secret.txt"), os.path.join(share, "outfile"))
+        os.symlink("inside", os.path.join(share, "inlink"))
+        work = tempfile.mkdtemp(dir=srv.tmp)
+        with open(os.path.join(work, "new.txt"), "w") as f:
+            f.write("new")
+        for cmd in ("get outdir\\secret.txt got1", "get outfile got2", "put new.txt outdir\\new.txt",
+                    "mkdir outdir\\sub", "del outfile"):
+            p = smbclient(srv.port, "share", "alice", "Secret-1", cmd, proto="SMB3_11", cwd=work)
+            check("NT_STATUS_" in p.stdout + p.stderr, f"'{cmd}' was not refused:\n{p.stdout}{p.stderr}")
+        for name in ("got1", "got2"):
+            got = os.path.join(work, name)
+            check(not os.path.exists(got) or b"OUTSIDE" not in open(got, "rb").read(),
+                  "data from outside the share was read")
+        check(sorted(os.listdir(outside)) == ["secret.txt"], "something was written outside")
+        check(os.path.islink(os.path.join(share, "outfile")), "the link was followed and removed")
+        p = smbclient(srv.port, "share", "alice", "Secret-1", "get inlink\\secret.txt got3",
+                      proto="SMB3_11", cwd=work)
+        check(ok_output(p) and open(os.path.join(work, "got3")).read() == "INSIDE\n",
+              f"a link inside the share does not work: {p.stdout}{p.stderr}")
+        # A directory swapped with a link to the outside while clients walk.
+        race = os.path.join(share, "race")
+        stop = threading.Event()
+
+        def swapper():
+            # race is, in turn, a real directory inside the share and a
+            # link to the outside directory.
+            tmp = os.path.join(share, "race.tmp")
+            while not stop.is_set():
+                try:
+                    os.makedirs(race, exist_ok=True)
+                    os.chmod(race, 0o777)
+                    with open(os.path.join(race, "secret.txt"), "w") as f:
+                        f.write("INSIDE\n")
+                    os.symlink(outside, tmp)
+                    shutil.rmtree(race)
+                    os.rename(tmp, race)
+                    os.unlink(race)
+                except OSError:
+                    pass
+        t = threading.Thread(target=swapper)
+        t.start()
+        try:
+            leaked = 0
+            for i in range(40):
+                p = smbclient(srv.port, "share", "alice", "Secret-1", f"get race\\secret.txt r{i}",
+                              proto="SMB3_11", cwd=work)
+                got = os.path.join(work, f"r{i}")
+                if os.path.exists(got) and b"OUTSIDE" in open(got, "rb").read():
+                    leaked += 1
+        finally:
+            stop.set()
+            t.join()
+        check(leaked == 0, f"{leaked} reads came from outside the share during the swap race")
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
+
+
+@test
+def root_keeps_only_identity_capabilities(srv):
+    """Started as root, daxsmbd keeps CAP_SETUID and CAP_SETGID only."""
+    if os.geteuid() != 0:
+        raise Failed("needs root")
+    status = open(f"/proc/{srv.proc.pid}/status").read()
+    caps = {l.split(":")[0]: int(l.split()[1], 16) for l in status.splitlines()
+            if l.startswith(("CapEff", "CapPrm", "CapBnd"))}
+    want = (1 << 6) | (1 << 7)
+    check(caps["CapEff"] == want and caps["CapPrm"] == want and caps["CapBnd"] == want,
+          f"capabilities left: {caps}")
+
+
 # ---- impacket ----
 
 def impacket_fix_preauth():
