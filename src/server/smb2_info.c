@@ -459,7 +459,7 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 			st = STATUS_SUCCESS;
 			break;
 		case FileFullEaInformation:
-			st = STATUS_EAS_NOT_SUPPORTED;
+			st = (o->access & FILE_WRITE_EA) ? STATUS_EAS_NOT_SUPPORTED : STATUS_ACCESS_DENIED;
 			break;
 		case FileLinkInformation:
 			st = STATUS_NOT_SUPPORTED;

@@ -421,6 +421,53 @@ def impacket_smb311(srv):
 
 
 @test
+def read_only_handle_cannot_modify(srv):
+    """A handle opened with read access only cannot write, truncate,
+    rename, delete, or set attributes or EAs (STATUS_ACCESS_DENIED), and
+    the file is untouched."""
+    import struct
+    from impacket.smbconnection import SMBConnection
+    from impacket.smb3 import SessionError
+    from impacket import smb3structs as s3
+    path = os.path.join(srv.dirs["share"], "ro-handle.txt")
+    with open(path, "w") as f:
+        f.write("keep me\n")
+    os.chmod(path, 0o666)
+    c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port, preferredDialect=s3.SMB2_DIALECT_21)
+    c.login("alice", "Secret-1")
+    tid = c.connectTree("share")
+    conn = c.getSMBServer()
+    fid = conn.create(tid, "ro-handle.txt", s3.FILE_READ_DATA | s3.FILE_READ_ATTRIBUTES,
+                      s3.FILE_SHARE_READ | s3.FILE_SHARE_WRITE | s3.FILE_SHARE_DELETE,
+                      s3.FILE_NON_DIRECTORY_FILE, s3.FILE_OPEN, 0)
+    name = "renamed.txt".encode("utf-16-le")
+    rename = struct.pack("<B7xQI", 1, 0, len(name)) + name
+    ea = struct.pack("<IBBH", 0, 0, 3, 1) + b"KEY\x00" + b"v"
+    attempts = {
+        "write": lambda: conn.write(tid, fid, b"changed", 0, 7),
+        "truncate": lambda: conn.setInfo(tid, fid, struct.pack("<Q", 0), s3.SMB2_0_INFO_FILE, 20),
+        "allocation": lambda: conn.setInfo(tid, fid, struct.pack("<Q", 0), s3.SMB2_0_INFO_FILE, 19),
+        "rename": lambda: conn.setInfo(tid, fid, rename, s3.SMB2_0_INFO_FILE, 10),
+        "delete": lambda: conn.setInfo(tid, fid, b"\x01", s3.SMB2_0_INFO_FILE, 13),
+        "attributes": lambda: conn.setInfo(tid, fid, struct.pack("<QQQQII", 0, 0, 0, 0, 2, 0),
+                                           s3.SMB2_0_INFO_FILE, 4),
+        "ea": lambda: conn.setInfo(tid, fid, ea, s3.SMB2_0_INFO_FILE, 15),
+    }
+    for what, fn in attempts.items():
+        try:
+            fn()
+        except SessionError as e:
+            check(e.get_error_code() == 0xC0000022, f"{what}: status {e.get_error_code():#x}, not ACCESS_DENIED")
+            continue
+        raise Failed(f"{what} through a read-only handle succeeded")
+    conn.close(tid, fid)
+    c.logoff()
+    check(open(path).read() == "keep me\n", "the file changed")
+    check(os.path.exists(path) and not os.path.exists(os.path.join(srv.dirs["share"], "renamed.txt")),
+          "the file was renamed or deleted")
+
+
+@test
 def impacket_wrong_password(srv):
     from impacket.smbconnection import SMBConnection, SessionError
     c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port)
