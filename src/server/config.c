@@ -365,6 +365,10 @@ static int set_global(struct srv_config *c, const char *k, const char *v, const 
 		if (parse_u32(v, 1, 64, &u))
 			goto bad;
 		c->event_threads = u;
+	} else if (key_is(k, "busy poll")) {
+		if (parse_u32(v, 0, 1000000, &u))
+			goto bad;
+		c->busy_poll_us = u;
 	} else if (key_is(k, "max frame size")) {
 		if (parse_u32(v, 65536 + 4096, 16u << 20, &u))
 			goto bad;

@@ -311,7 +311,21 @@ static void *loop_main(void *arg)
 	struct epoll_event evs[64];
 	time_t last_check = time(NULL);
 	while (!atomic_load(&l->stop)) {
-		int n = epoll_wait(l->epfd, evs, 64, 1000);
+		int n = epoll_wait(l->epfd, evs, 64, 0);
+		/* `busy poll`: spin for a bounded time before sleeping, trading a
+		 * core for the wake-up latency of a request that is about to come. */
+		if (n == 0 && l->srv->cfg->busy_poll_us) {
+			struct timespec t0, t1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			do {
+				n = epoll_wait(l->epfd, evs, 64, 0);
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+			} while (n == 0 && (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000L +
+						      (t1.tv_nsec - t0.tv_nsec)) <
+						  (uint64_t)l->srv->cfg->busy_poll_us * 1000u);
+		}
+		if (n == 0)
+			n = epoll_wait(l->epfd, evs, 64, 1000);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL) {
 				uint64_t v;
