@@ -183,7 +183,9 @@ dsmb_status dsmb_rename(struct dsmb_tree *t, const char *from, const char *to, b
 
 /* QUERY_DIRECTORY FileIdBothDirectoryInformation over the whole
  * directory (pattern NULL = "*"); "." and ".." are passed on as the
- * server sends them.  cb returning non-zero stops the walk (SUCCESS). */
+ * server sends them.  cb returning non-zero stops the walk (SUCCESS).
+ * The entry is valid during the call only, and cb must not issue requests
+ * on the same connection (collect, then act). */
 struct dsmb_dirent {
 	const char *name; /* UTF-8 */
 	uint64_t file_id;

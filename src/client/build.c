@@ -1,5 +1,6 @@
 /* Pure request builders and response-payload parsers of libdaxsmb,
  * over the proto/ codec.  No I/O; unit-tested in tests/unit/client. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "client/client_int.h"

@@ -17,7 +17,7 @@
 
 #define CL_MAX_SLOTS 512                 /* requests in flight per connection */
 #define CL_MAX_IO (8u << 20)             /* largest READ/WRITE we issue */
-#define CL_MAX_FRAME ((16u << 20) + 4096) /* cap before allocating (STYLE 9) */
+#define CL_MAX_FRAME (CL_MAX_IO + 65536) /* cap before allocating (STYLE 9) */
 #define CL_NBSS 4                        /* direct-TCP length prefix */
 #define CL_HDR CL_NBSS                   /* where the SMB2 header starts in tx */
 
@@ -72,6 +72,7 @@ struct dsmb_conn {
 	/* session */
 	uint64_t session_id;
 	bool logged_in, signing, guest, anonymous;
+	bool keyed;               /* a signing key exists (not guest/anonymous) */
 	struct smb2_keys keys;
 
 	/* requests */
@@ -120,13 +121,23 @@ void cl_begin(struct dsmb_conn *c);
  * sent from the caller's memory, already counted in the body's Length
  * field), as command cmd on tree tid with the given charge.  Waits for
  * credits when needed.  Fills *slot_out with the slot in use. */
-NTSTATUS cl_send(struct dsmb_conn *c, uint16_t cmd, uint32_t tid, uint16_t charge,
-		 const void *data, uint32_t data_len, enum cl_slot_kind kind, bool pipelined,
-		 struct cl_slot **slot_out);
-/* Waits for the slot's final reply.  For SYNC slots the reply message is
- * in c->reply; the slot is released.  Returns the reply's status, or a
- * local failure. */
-NTSTATUS cl_wait(struct dsmb_conn *c, struct cl_slot *s);
+struct cl_req {
+	uint16_t cmd;
+	uint32_t tid;
+	uint16_t charge;
+	const void *data;      /* WRITE payload, sent after tx */
+	uint32_t data_len;
+	enum cl_slot_kind kind;
+	bool pipelined;
+	uint64_t tag;
+	void *dest;            /* READ destination */
+	uint32_t dest_len;
+};
+NTSTATUS cl_send(struct dsmb_conn *c, const struct cl_req *r, struct cl_slot **slot_out);
+/* Waits for the slot's final reply and releases the slot.  For SYNC slots
+ * the reply message is in c->reply; *bytes (may be NULL) gets what a
+ * READ/WRITE moved.  Returns the reply's status, or a local failure. */
+NTSTATUS cl_wait(struct dsmb_conn *c, struct cl_slot *s, uint32_t *bytes);
 /* Send + wait for a synchronous request built in c->tx. */
 NTSTATUS cl_call(struct dsmb_conn *c, uint16_t cmd, uint32_t tid);
 /* A cursor over c->reply positioned at the body. */
@@ -134,6 +145,12 @@ void cl_reply_body(struct dsmb_conn *c, struct cur *cur);
 /* Largest payload one READ/WRITE may carry now, from the negotiated
  * maximum and the credits at hand (at least 1 credit's worth). */
 uint32_t cl_io_size(struct dsmb_conn *c, uint32_t max, uint32_t want);
+
+/* Frees every tree and open of c without a round trip (file.c). */
+void cl_forget_trees(struct dsmb_conn *c);
+/* For unit tests: adopts a connected socket as if NEGOTIATE and
+ * SESSION_SETUP had happened (no signing; the test may set it up). */
+void cl_test_attach(struct dsmb_conn *c, int fd, uint16_t dialect, uint32_t max_io);
 
 /* ---- build.c: pure request builders (unit-tested) ---- */
 

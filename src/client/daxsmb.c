@@ -1,5 +1,6 @@
-/* daxsmb: the command line.  This version carries the admin commands
- * (user add|del|list); transfer and bench come with libdaxsmb. */
+/* daxsmb: the command line.  Admin commands (user add|del|list) and,
+ * over libdaxsmb, file transfer (ls, get, put, rm, mkdir, rmdir, mv) and
+ * bench. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,22 @@
 #include <openssl/crypto.h>
 
 #include "auth/auth.h"
+#include "client/cli.h"
 #include "crypto/crypto.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage:\n"
+		   "  daxsmb ls //HOST[:PORT]/SHARE[/PATH]\n"
+		   "  daxsmb get //HOST[:PORT]/SHARE/PATH LOCAL\n"
+		   "  daxsmb put LOCAL //HOST[:PORT]/SHARE[/PATH]\n"
+		   "  daxsmb rm|mkdir|rmdir //HOST[:PORT]/SHARE/PATH\n"
+		   "  daxsmb mv //HOST[:PORT]/SHARE/PATH NEWPATH\n"
+		   "  daxsmb bench //HOST[:PORT]/SHARE[/DIR] [--seconds 3] [--file-size 64M] [--json]\n"
+		   "  daxsmb bench //HOST[:PORT]/SHARE --idle N [--hold SECONDS]\n"
+		   "    common options: -U [DOMAIN\\]USER[%%PASS] | -N (guest), -m SMB3_11 (max protocol),\n"
+		   "    --min-protocol SMB2_02, --sign (require signing), --timeout SECONDS\n"
+		   "    (no %%PASS: $PASSWD or a prompt on a terminal)\n"
 		   "  daxsmb user add NAME --passdb FILE   (password from stdin, or prompted)\n"
 		   "  daxsmb user del NAME --passdb FILE\n"
 		   "  daxsmb user list --passdb FILE\n");
@@ -143,6 +155,20 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "user"))
 		return cmd_user(argc - 2, argv + 2);
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli_opts *);
+	} cmds[] = {
+		{"ls", cmd_ls},       {"get", cmd_get},     {"put", cmd_put}, {"rm", cmd_rm},
+		{"mkdir", cmd_mkdir}, {"rmdir", cmd_rmdir}, {"mv", cmd_mv},   {"bench", cmd_bench},
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		struct cli_opts co;
+		int rc = cli_parse(argc - 2, argv + 2, &co);
+		return rc ? rc : cmds[i].fn(&co);
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
