@@ -15,7 +15,8 @@
 #include "server/srv.h"
 #include "transport/tp.h"
 
-#define RBUF_MIN 8192
+#define RBUF_MIN (64 * 1024)  /* read many small requests per recv */
+#define OUT_BATCH (256 * 1024) /* replies sent together at most */
 #define RBUF_KEEP (128 * 1024)
 #define OBUF_KEEP (256 * 1024)
 
@@ -179,6 +180,8 @@ static int pending_iov(const struct srv_conn *c, struct iovec *iov, int max)
 
 void srv_conn_send(struct srv_conn *c)
 {
+	if (c->defer_send)
+		return; /* process_buffered sends once the batch is done */
 	size_t total = c->out.len + srv_splice_bytes(c, 0);
 	while (c->out_sent < total) {
 		struct iovec iov[2 * SRV_MAX_SPLICES + 1];
@@ -213,10 +216,25 @@ void srv_conn_send(struct srv_conn *c)
 
 /* Processes every complete frame already buffered; stops while output is
  * pending so that a client that does not read cannot make us queue. */
+/* Bytes queued and not sent yet (buffer plus spliced data). */
+static size_t out_pending(const struct srv_conn *c)
+{
+	return c->out.len + srv_splice_bytes(c, 0) - c->out_sent;
+}
+
 static void process_buffered(struct srv_conn *c)
 {
 	size_t off = 0;
+	/* The replies to every request read in one go leave in one send. */
+	c->defer_send = true;
 	while (!c->closing && !c->want_write && c->rlen - off >= 4) {
+		if (out_pending(c) >= OUT_BATCH) {
+			c->defer_send = false;
+			srv_conn_send(c);
+			c->defer_send = true;
+			if (c->want_write || c->closing)
+				break;
+		}
 		long flen = tp_frame_len(c->rbuf + off);
 		uint32_t limit = c->any_valid_session ? c->srv->cfg->max_frame
 						      : c->srv->cfg->max_frame_unauth;
@@ -230,6 +248,9 @@ static void process_buffered(struct srv_conn *c)
 		srv_process_frame(c, c->rbuf + off + 4, (size_t)flen);
 		off += 4 + (size_t)flen;
 	}
+	c->defer_send = false;
+	if (!c->closing && out_pending(c))
+		srv_conn_send(c);
 	if (off) {
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 		c->rlen -= off;
@@ -286,6 +307,12 @@ static void on_readable(struct srv_conn *c)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				c->closing = true;
+			/* An idle connection holds no read buffer. */
+			if (c->rlen == 0) {
+				free(c->rbuf);
+				c->rbuf = NULL;
+				c->rcap = 0;
+			}
 			break;
 		}
 		c->rlen += (size_t)n;

@@ -152,6 +152,7 @@ struct srv_conn {
 	size_t out_sent;
 	size_t frame_start;
 	bool want_write;
+	bool defer_send;               /* batching replies (conn.c) */
 	struct srv_splice splices[SRV_MAX_SPLICES];
 	unsigned nsplices;
 	/* asynchronous requests (STATUS_PENDING) of this connection */
