@@ -50,3 +50,8 @@ fuzz-smoke:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# Benchmarks: daxsmbd vs Samba vs the floor, on tmpfs and on the disk
+# (bench/README.md).  BENCH_SECONDS=N per test (default 3).
+bench: build
+	bench/run.sh
