@@ -315,8 +315,19 @@ static void on_readable(struct srv_conn *c)
 			}
 			break;
 		}
+		size_t room = c->rcap - c->rlen;
 		c->rlen += (size_t)n;
 		process_buffered(c);
+		/* A short read drained the socket: epoll is level-triggered and
+		 * calls again when more comes, so no recv just to see EAGAIN. */
+		if ((size_t)n < room) {
+			if (c->rlen == 0) {
+				free(c->rbuf);
+				c->rbuf = NULL;
+				c->rcap = 0;
+			}
+			break;
+		}
 	}
 }
 
@@ -338,10 +349,11 @@ static void *loop_main(void *arg)
 	struct epoll_event evs[64];
 	time_t last_check = time(NULL);
 	while (!atomic_load(&l->stop)) {
-		int n = epoll_wait(l->epfd, evs, 64, 0);
+		uint32_t spin = l->srv->cfg->busy_poll_us;
+		int n = spin ? epoll_wait(l->epfd, evs, 64, 0) : 0;
 		/* `busy poll`: spin for a bounded time before sleeping, trading a
 		 * core for the wake-up latency of a request that is about to come. */
-		if (n == 0 && l->srv->cfg->busy_poll_us) {
+		if (n == 0 && spin) {
 			struct timespec t0, t1;
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			do {
@@ -353,6 +365,8 @@ static void *loop_main(void *arg)
 		}
 		if (n == 0)
 			n = epoll_wait(l->epfd, evs, 64, 1000);
+		if (n < 0)
+			n = 0;
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL) {
 				uint64_t v;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/nttime.h"
@@ -587,6 +588,22 @@ static NTSTATUS posix_pwrite(struct vfs_handle *h, const void *src, size_t len, 
 	if (off > INT64_MAX || len > INT64_MAX - off)
 		return STATUS_DISK_FULL; /* past the largest file offset */
 	size_t put = 0;
+	if (durable && len) {
+		/* One syscall for a durable write: the data and what is needed
+		 * to read it back are on stable storage when it returns. */
+		struct iovec iov = {(void *)src, len};
+		ssize_t n;
+		do
+			n = pwritev2(h->fd, &iov, 1, (off_t)off, RWF_DSYNC);
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)len) {
+			return STATUS_SUCCESS;
+		}
+		if (n < 0 && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
+			return errno_status();
+		if (n > 0)
+			put = (size_t)n; /* the rest below, then fdatasync */
+	}
 	while (put < len) {
 		ssize_t n = pwrite(h->fd, (const char *)src + put, len - put, (off_t)(off + put));
 		if (n < 0) {
