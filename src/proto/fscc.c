@@ -439,3 +439,73 @@ void fscc_encode_ea_list(struct buf *b, const struct fscc_ea *in, size_t count)
 		buf_bytes(b, in[i].value, in[i].value_len);
 	}
 }
+
+void fscc_append_ea(struct buf *b, size_t start, size_t *prev, const struct fscc_ea *ea)
+{
+	if (*prev != SIZE_MAX) {
+		buf_align(b, start, 4);
+		buf_set_le32(b, *prev, (uint32_t)(b->len - *prev));
+	}
+	*prev = b->len;
+	buf_le32(b, 0);
+	buf_u8(b, ea->flags);
+	buf_u8(b, ea->name_len);
+	buf_le16(b, ea->value_len);
+	buf_bytes(b, ea->name, ea->name_len);
+	buf_u8(b, 0);
+	buf_bytes(b, ea->value, ea->value_len);
+}
+
+/* 2.4.15.1 FILE_GET_EA_INFORMATION: NextEntryOffset(4) EaNameLength(1)
+ * EaName + NUL, each entry through a sub-cursor over itself. */
+int fscc_decode_get_ea_list(const uint8_t *p, size_t n, struct fscc_ea_name *out, size_t max,
+			    size_t *count)
+{
+	struct cur all;
+	size_t pos = 0, k = 0;
+
+	*count = 0;
+	cur_init(&all, p, n);
+	if (n == 0)
+		return 0;
+	for (;;) {
+		struct cur e;
+		if (k == max || !cur_range(&all, pos, n - pos, &e))
+			return -1;
+		uint32_t next = cur_le32(&e);
+		if (next) {
+			if (next % 4 || next >= n - pos)
+				return -1;
+			cur_range(&all, pos, next, &e);
+			cur_skip(&e, 4);
+		}
+		out[k].name_len = cur_u8(&e);
+		out[k].name = cur_take(&e, out[k].name_len);
+		uint8_t nul = cur_u8(&e);
+		if (!cur_ok(&e) || nul != 0 || out[k].name_len == 0)
+			return -1;
+		k++;
+		if (!next)
+			break;
+		pos += next;
+	}
+	*count = k;
+	return 0;
+}
+
+void fscc_encode_get_ea_list(struct buf *b, const struct fscc_ea_name *in, size_t count)
+{
+	size_t start = b->len, prev = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		if (i) {
+			buf_align(b, start, 4);
+			buf_set_le32(b, prev, (uint32_t)(b->len - prev));
+		}
+		prev = b->len;
+		buf_le32(b, 0);
+		buf_u8(b, in[i].name_len);
+		buf_bytes(b, in[i].name, in[i].name_len);
+		buf_u8(b, 0);
+	}
+}

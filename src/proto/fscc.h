@@ -156,5 +156,19 @@ struct fscc_ea {
 #define FSCC_MAX_EAS 128
 int fscc_decode_ea_list(const uint8_t *p, size_t n, struct fscc_ea *out, size_t max, size_t *count);
 void fscc_encode_ea_list(struct buf *b, const struct fscc_ea *in, size_t count);
+/* Appends one FILE_FULL_EA_INFORMATION entry to a list being built from
+ * start (entries 4-aligned from start; *prev the previous entry's offset,
+ * SIZE_MAX for none, updated).  The caller checks the size. */
+void fscc_append_ea(struct buf *b, size_t start, size_t *prev, const struct fscc_ea *ea);
+
+/* FILE_GET_EA_INFORMATION list (MS-FSCC 2.4.15.1): the EA names a QUERY_INFO
+ * of FileFullEaInformation asks for.  Same walking rules as above. */
+struct fscc_ea_name {
+	const uint8_t *name;
+	uint8_t name_len;
+};
+int fscc_decode_get_ea_list(const uint8_t *p, size_t n, struct fscc_ea_name *out, size_t max,
+			    size_t *count);
+void fscc_encode_get_ea_list(struct buf *b, const struct fscc_ea_name *in, size_t count);
 
 #endif

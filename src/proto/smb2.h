@@ -687,6 +687,62 @@ struct smb2_oplock_break {
 int smb2_decode_oplock_break(struct cur *c, struct smb2_oplock_break *r);
 void smb2_encode_oplock_break(struct buf *b, const struct smb2_oplock_break *r);
 
+/* ---- Leases (2.2.13.2.8, 2.2.13.2.10, 2.2.14.2.10, 2.2.14.2.11, 2.2.23.2,
+ * 2.2.24.2, 2.2.25.2): lease.c ---- */
+
+#define SMB2_LEASE_NONE 0x00u
+#define SMB2_LEASE_READ 0x01u
+#define SMB2_LEASE_HANDLE 0x02u
+#define SMB2_LEASE_WRITE 0x04u
+#define SMB2_LEASE_FLAG_BREAK_IN_PROGRESS 0x02u
+#define SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET 0x04u
+#define SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED 0x01u
+#define SMB2_LEASE_V1_SIZE 32
+#define SMB2_LEASE_V2_SIZE 52
+
+/* The RqLs create context data, request and response alike; version 1
+ * (32 bytes) or 2 (52 bytes: parent key and epoch). */
+struct smb2_lease {
+	uint16_t version;
+	uint8_t key[16];
+	uint32_t state;
+	uint32_t flags;
+	uint64_t duration;
+	uint8_t parent_key[16];
+	uint16_t epoch;
+};
+/* Decodes a context's data: its length picks the version. 0 or -1. */
+int smb2_decode_lease_ctx(const uint8_t *p, size_t n, struct smb2_lease *out);
+/* Appends the version's layout (32 or 52 bytes). */
+void smb2_encode_lease_ctx(struct buf *b, const struct smb2_lease *in);
+
+/* Lease Break Notification (StructureSize 44). */
+struct smb2_lease_break_notify {
+	uint16_t new_epoch;
+	uint32_t flags;
+	uint8_t key[16];
+	uint32_t current_state;
+	uint32_t new_state;
+	uint32_t break_reason;
+	uint32_t access_mask_hint;
+	uint32_t share_mask_hint;
+};
+int smb2_decode_lease_break_notify(struct cur *c, struct smb2_lease_break_notify *r);
+void smb2_encode_lease_break_notify(struct buf *b, const struct smb2_lease_break_notify *r);
+
+/* Lease Break Acknowledgment and Response share one body (StructureSize 36). */
+struct smb2_lease_break_ack {
+	uint32_t flags;
+	uint8_t key[16];
+	uint32_t state;
+	uint64_t duration;
+};
+int smb2_decode_lease_break_ack(struct cur *c, struct smb2_lease_break_ack *r);
+void smb2_encode_lease_break_ack(struct buf *b, const struct smb2_lease_break_ack *r);
+/* The StructureSize of an OPLOCK_BREAK body at c's position (24 for an
+ * oplock, 36 for a lease), without consuming it; 0 if short. */
+uint16_t smb2_break_body_size(const struct cur *c);
+
 /* ---- SMB1 NEGOTIATE, only to recognise the upgrade (MS-SMB2 3.3.5.3) ---- */
 
 /* Given a whole SMB1 message, returns 1 if it is an SMB_COM_NEGOTIATE whose

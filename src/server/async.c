@@ -110,6 +110,8 @@ struct srv_async *srv_go_async(struct srv_req *r, void (*work)(struct srv_async 
 
 void srv_async_submit(struct srv_async *a)
 {
+	if (!a->work)
+		return; /* a waiter (lock.c): srv_async_complete ends it */
 	pthread_mutex_lock(&pool.mu);
 	a->job_next = NULL;
 	if (pool.tail)
@@ -127,6 +129,8 @@ void srv_async_cancel(struct srv_conn *c, const struct smb2_hdr *h)
 	for (struct srv_async *a = c->asyncs; a; a = a->next) {
 		if (by_async ? a->async_id == h->async_id : a->req.message_id == h->message_id) {
 			atomic_store(&a->cancelled, true);
+			if (a->cancel)
+				a->cancel(a); /* a waiter (lock.c) */
 			return;
 		}
 	}
@@ -149,6 +153,8 @@ void srv_async_finish(struct srv_async *a)
 	unlink_async(c, a);
 	if (a->open)
 		srv_open_put(a->open);
+	if (a->release)
+		a->release(a); /* the work's own holds (smb2_ioctl.c) */
 	if (!c->dead && !c->closing) {
 		srv_begin_frame(c);
 		size_t off = c->out.len;
@@ -188,4 +194,37 @@ void srv_async_finish(struct srv_async *a)
 done:
 	buf_free(&a->body);
 	free(a);
+}
+
+/* ---- waiters (lock.c): async requests that no worker runs ----
+ * Another request (an unlock, a close) completes a waiter, on any thread,
+ * through srv_async_complete; the reply then goes out like a worker's. */
+
+struct srv_async *srv_go_async_waiter(struct srv_req *r, size_t size,
+				      void (*cancel)(struct srv_async *a))
+{
+	if (!r->can_async || size < sizeof(struct srv_async))
+		return NULL;
+	struct srv_async *a = calloc(1, size);
+	if (!a)
+		return NULL;
+	struct srv_conn *c = r->conn;
+	a->conn = c;
+	a->loop = c->loop;
+	a->async_id = ++c->next_async_id;
+	a->req = r->hdr;
+	a->sign = r->sign_response;
+	a->encrypt = r->enc_sess != NULL;
+	a->cancel = cancel;
+	buf_init(&a->body, 1 << 16);
+	a->next = c->asyncs;
+	c->asyncs = a;
+	c->nasync++;
+	r->async = a;
+	return a;
+}
+
+void srv_async_complete(struct srv_async *a)
+{
+	post_done(a);
 }

@@ -20,6 +20,11 @@ struct srv_file {
 	struct srv_open *opens;        /* linked through srv_open.fnext */
 	uint32_t nopens;
 	bool delete_pending;           /* the last close removes the file */
+	struct srv_brl *locks;         /* byte-range locks of every open (lock.h) */
+	struct srv_lock_waiter *lock_waiters;  /* blocking locks waiting, oldest first */
+	/* oplock.c */
+	struct srv_oplock_waiter *oplock_waiters;  /* CREATEs waiting for breaks */
+	bool oplock_watched;           /* on the break-timeout watch list */
 };
 
 /* The file (dev, ino), created on first use; each get is one reference. */

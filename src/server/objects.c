@@ -7,6 +7,9 @@
 #include <openssl/crypto.h>
 
 #include "common/log.h"
+#include "server/lock.h"
+#include "server/notify.h"
+#include "server/oplock.h"
 #include "server/srv.h"
 
 void idtab_init(struct idtab *t, uint32_t max)
@@ -121,6 +124,7 @@ static void open_leave_file(struct srv_open *o)
 			break;
 		}
 	}
+	srv_oplock_release(f, o);
 	if (o->delete_on_close)
 		f->delete_pending = true;
 	if (f->nopens == 0 && f->delete_pending) {
@@ -140,6 +144,7 @@ static void open_free(struct srv_open *o)
 {
 	if (o->h) {
 		open_leave_file(o);
+		srv_stream_detach(o); /* streams.c: a stream open leaves its base */
 		o->vfs->ops->close(o->h);
 	}
 	if (o->pipe)
@@ -153,6 +158,8 @@ void srv_open_close(struct srv_session *s, struct srv_open *o)
 {
 	idtab_del(&s->opens, o->id);
 	o->tree = NULL;
+	srv_lock_close_open(o); /* byte-range locks go with the handle */
+	notify_open_close(o);   /* waiting CHANGE_NOTIFYs end (notify.c) */
 	if (o->refs) {
 		/* Async work still uses the handle: the last put closes it. */
 		o->orphan = true;
@@ -203,6 +210,7 @@ void srv_session_destroy(struct srv_conn *c, struct srv_session *s)
 
 void srv_conn_cleanup(struct srv_conn *c)
 {
+	srv_oplock_conn_gone(c);
 	while (c->nsessions)
 		srv_session_destroy(c, c->sessions[0]);
 }

@@ -1,6 +1,7 @@
 /* SMB names to share-relative paths, and Windows wildcard matching. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/utf16.h"
 #include "server/srv.h"
@@ -8,61 +9,130 @@
 #define MAX_PATH_BYTES 4096
 #define MAX_COMPONENT 255
 
-NTSTATUS srv_path_from_wire(const uint8_t *name, size_t len, char **out)
+/* The default data stream's suffix and type (MS-FSCC 2.1.5). */
+#define DATA_TYPE "$DATA"
+/* A stream name becomes part of an xattr name (user.DAXSMB.stream.NAME,
+ * at most XATTR_NAME_MAX = 255 bytes in all): names are capped below. */
+#define MAX_STREAM_BYTES 236
+
+/* Splits "name:stream:type" (MS-FSCC 2.1.5.1 / MS-FSA 2.1.5.1): the
+ * stream part may hold anything but ':', '/', '\\' and NUL; the type, if
+ * given, must be $DATA (any case).  "file:" and "file:s:" (empty type),
+ * "file:s:$FOO" and a ':' in a directory component are
+ * OBJECT_NAME_INVALID.  *colon is cut to end the file part. */
+static NTSTATUS split_stream(char *colon, struct srv_name *out)
 {
-	*out = NULL;
+	*colon = 0;
+	char *sname = colon + 1;
+	if (strchr(sname, '\\') || strchr(sname, '/'))
+		return STATUS_OBJECT_NAME_INVALID;
+	char *type = strchr(sname, ':');
+	if (type) {
+		*type++ = 0;
+		if (strcasecmp(type, DATA_TYPE))
+			return STATUS_OBJECT_NAME_INVALID;
+	}
+	if (!*sname) {
+		if (!type)
+			return STATUS_OBJECT_NAME_INVALID; /* "file:" */
+		out->data_suffix = true;           /* "file::$DATA" */
+		return STATUS_SUCCESS;
+	}
+	if (strlen(sname) > MAX_STREAM_BYTES)
+		return STATUS_OBJECT_NAME_INVALID;
+	out->stream = strdup(sname);
+	return out->stream ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+}
+
+void srv_name_free(struct srv_name *n)
+{
+	free(n->path);
+	free(n->stream);
+	memset(n, 0, sizeof(*n));
+}
+
+NTSTATUS srv_name_from_wire(const uint8_t *name, size_t len, struct srv_name *out)
+{
+	memset(out, 0, sizeof(*out));
 	if (len % 2)
 		return STATUS_OBJECT_NAME_INVALID;
 	if (len == 0) {
-		*out = strdup("");
-		return *out ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+		out->path = strdup("");
+		return out->path ? STATUS_SUCCESS : STATUS_NO_MEMORY;
 	}
 	size_t n;
 	char *p = utf16le_to_utf8(name, len, MAX_PATH_BYTES, &n);
 	if (!p)
 		return len / 2 * 3 > MAX_PATH_BYTES ? STATUS_NAME_TOO_LONG : STATUS_OBJECT_NAME_INVALID;
 	/* MS-SMB2 3.3.5.9: a name may not start with a separator. */
-	if (p[0] == '\\') {
+	if (p[0] == '\\' || p[0] == '/') {
 		free(p);
 		return STATUS_INVALID_PARAMETER;
 	}
+	NTSTATUS st;
+	char *colon = strchr(p, ':');
+	if (colon) {
+		st = split_stream(colon, out);
+		if (st)
+			goto fail;
+		n = strlen(p);
+	}
 	/* A trailing separator names the same object. */
-	while (n && p[n - 1] == '\\')
+	while (n && (p[n - 1] == '\\' || p[n - 1] == '/'))
 		p[--n] = 0;
-	/* A stream suffix naming the default data stream is the file itself. */
-	if (n >= 7 && !strcmp(p + n - 7, "::$DATA")) {
-		n -= 7;
-		p[n] = 0;
+	if (!n && colon) {
+		st = STATUS_OBJECT_NAME_INVALID; /* ":stream" of nothing */
+		goto fail;
 	}
 	size_t comp = 0;
 	for (size_t i = 0; i <= n; i++) {
 		unsigned char ch = (unsigned char)p[i];
-		if (ch == '\\' || ch == 0) {
+		/* '/' separates like '\\' (as Samba does for SMB2 names). */
+		if (ch == '\\' || ch == '/' || ch == 0) {
 			size_t start = i - comp;
+			st = STATUS_OBJECT_NAME_INVALID;
 			if (comp == 0 && n)
-				goto invalid;
+				goto fail;
 			if (comp == 1 && p[start] == '.')
-				goto invalid;
+				goto fail;
 			if (comp == 2 && p[start] == '.' && p[start + 1] == '.') {
-				free(p);
-				return STATUS_OBJECT_PATH_SYNTAX_BAD;
+				st = STATUS_OBJECT_PATH_SYNTAX_BAD;
+				goto fail;
 			}
 			if (comp > MAX_COMPONENT)
-				goto invalid;
-			if (ch == '\\')
+				goto fail;
+			if (ch)
 				p[i] = '/';
 			comp = 0;
 			continue;
 		}
-		if (ch < 0x20 || strchr("\"*/:<>?|", ch))
-			goto invalid;
+		if (ch < 0x20 || strchr("\"*:<>?|", ch)) {
+			st = STATUS_OBJECT_NAME_INVALID;
+			goto fail;
+		}
 		comp++;
 	}
-	*out = p;
+	out->path = p;
 	return STATUS_SUCCESS;
-invalid:
+fail:
 	free(p);
-	return STATUS_OBJECT_NAME_INVALID;
+	srv_name_free(out);
+	return st;
+}
+
+NTSTATUS srv_path_from_wire(const uint8_t *name, size_t len, char **out)
+{
+	struct srv_name nm;
+	*out = NULL;
+	NTSTATUS st = srv_name_from_wire(name, len, &nm);
+	if (st)
+		return st;
+	if (nm.stream) {
+		srv_name_free(&nm);
+		return STATUS_OBJECT_NAME_INVALID;
+	}
+	*out = nm.path;
+	return STATUS_SUCCESS;
 }
 
 #define DOS_STAR '<'

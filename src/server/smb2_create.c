@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/utf16.h"
 #include "proto/fscc.h"
+#include "server/oplock.h"
 #include "server/srv.h"
 
 /* Access bits that no request may ask for (MS-SMB2 3.3.5.9). */
@@ -78,23 +79,44 @@ NTSTATUS smb2_create(struct srv_req *r)
 		return STATUS_NOT_SUPPORTED;
 	if (r->tree->share->ipc)
 		return open_pipe(r, &rq);
+	/* oplock.c: the oplock or lease (RqLs) asked for. */
+	struct srv_oplock_req oq;
+	NTSTATUS ost = srv_oplock_parse(r, &rq, &oq);
+	if (ost)
+		return ost;
 
 	bool is_dir_req = rq.create_options & FILE_DIRECTORY_FILE;
 	if (is_dir_req && rq.create_disposition != FILE_CREATE && rq.create_disposition != FILE_OPEN &&
 	    rq.create_disposition != FILE_OPEN_IF)
 		return STATUS_INVALID_PARAMETER;
 
-	char *path;
-	NTSTATUS st = srv_path_from_wire(rq.name, rq.name_len, &path);
+	/* streams.c / ea.c: "file:stream" names a stream; "::$DATA" forces a
+	 * file; an "ExtA" context is an EA list checked before anything is
+	 * created. */
+	struct srv_name nm;
+	NTSTATUS st = srv_name_from_wire(rq.name, rq.name_len, &nm);
 	if (st)
 		return st;
+	char *path = nm.path, *stream = nm.stream;
+	if ((stream || nm.data_suffix) && is_dir_req) {
+		srv_name_free(&nm);
+		return STATUS_NOT_A_DIRECTORY;
+	}
+	const struct smb2_create_context *exta = NULL;
+	for (uint16_t i = 0; i < rq.context_count; i++)
+		if (ctx_named(&rq.contexts[i], "ExtA"))
+			exta = &rq.contexts[i];
+	if (exta && (st = srv_ea_check_list(exta->data, exta->data_len))) {
+		srv_name_free(&nm);
+		return st;
+	}
 
 	uint32_t access = rq.desired_access;
 	if (access & MAXIMUM_ALLOWED)
 		access = (access & ~MAXIMUM_ALLOWED) | r->tree->maximal_access;
 	access = srv_map_generic(access);
 	if ((rq.create_options & FILE_DELETE_ON_CLOSE) && !(access & DELETE)) {
-		free(path);
+		srv_name_free(&nm);
 		return STATUS_ACCESS_DENIED;
 	}
 	bool truncating = rq.create_disposition == FILE_SUPERSEDE ||
@@ -102,11 +124,11 @@ NTSTATUS smb2_create(struct srv_req *r)
 			  rq.create_disposition == FILE_OVERWRITE_IF;
 	if (r->tree->read_only && ((access & SRV_FILE_WRITE_MASK) || truncating ||
 				   (rq.create_options & FILE_DELETE_ON_CLOSE))) {
-		free(path);
+		srv_name_free(&nm);
 		return STATUS_ACCESS_DENIED;
 	}
 	if (r->sess->opens.count >= r->sess->opens.max) {
-		free(path);
+		srv_name_free(&nm);
 		return STATUS_TOO_MANY_OPENED_FILES;
 	}
 
@@ -119,38 +141,38 @@ NTSTATUS smb2_create(struct srv_req *r)
 		.path = path,
 		.disposition = vdisp,
 		.directory = is_dir_req,
-		.non_directory = rq.create_options & FILE_NON_DIRECTORY_FILE,
+		.non_directory = (rq.create_options & FILE_NON_DIRECTORY_FILE) || nm.data_suffix,
 		.read = access & (FILE_READ_DATA | FILE_EXECUTE),
 		.write = (access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) || truncating,
 		.attributes = rq.file_attributes,
+		.stream = stream,
 	};
 	struct vfs_share *vs = r->tree->vfs;
 	struct vfs_handle *h = NULL;
 	uint32_t action = 0;
 	st = vs->ops->open(vs, &a, &h, &action);
 	free(path);
-	if (st)
+	nm.path = NULL;
+	if (st) {
+		srv_name_free(&nm);
 		return st;
+	}
 	struct vfs_stat vst;
 	st = vs->ops->fstat(h, &vst);
-	if (st) {
-		vs->ops->close(h);
-		return st;
-	}
-	if (truncating && vst.is_dir) {
-		vs->ops->close(h);
-		return STATUS_INVALID_PARAMETER;
-	}
-	if ((rq.create_options & FILE_DELETE_ON_CLOSE) && (vst.attributes & FILE_ATTRIBUTE_READONLY)) {
-		vs->ops->close(h);
-		return STATUS_CANNOT_DELETE;
-	}
-	struct srv_open *o = calloc(1, sizeof(*o));
-	struct srv_file *f = o ? srv_file_get(vst.dev, vst.file_id) : NULL;
+	if (!st && truncating && vst.is_dir)
+		st = STATUS_INVALID_PARAMETER;
+	if (!st && (rq.create_options & FILE_DELETE_ON_CLOSE) &&
+	    (vst.attributes & FILE_ATTRIBUTE_READONLY))
+		st = STATUS_CANNOT_DELETE;
+	struct srv_open *o = st ? NULL : calloc(1, sizeof(*o));
+	/* A stream open is its own file for sharing (streams.c). */
+	struct srv_file *f = !o ? NULL : stream ? srv_file_get_stream(vst.dev, vst.file_id, stream)
+						: srv_file_get(vst.dev, vst.file_id);
 	if (!f) {
 		free(o);
 		vs->ops->close(h);
-		return STATUS_NO_MEMORY;
+		srv_name_free(&nm);
+		return st ? st : STATUS_NO_MEMORY;
 	}
 	o->tree = r->tree;
 	o->vfs = vs;
@@ -163,14 +185,25 @@ NTSTATUS smb2_create(struct srv_req *r)
 	o->mode = rq.create_options & (FILE_WRITE_THROUGH | FILE_SEQUENTIAL_ONLY |
 				       FILE_NO_INTERMEDIATE_BUFFERING | FILE_SYNCHRONOUS_IO_ALERT |
 				       FILE_SYNCHRONOUS_IO_NONALERT | FILE_DELETE_ON_CLOSE);
+	/* streams.c: a stream joins its base file (DELETE_PENDING there). */
+	if (stream)
+		st = srv_stream_attach(o, vst.dev, vst.file_id, stream);
+	srv_name_free(&nm);
 	pthread_mutex_lock(&f->mu);
-	if (f->delete_pending)
+	if (!st && f->delete_pending)
 		st = STATUS_DELETE_PENDING;
-	else
-		st = srv_file_share_check(f, access, rq.share_access);
+	else if (!st)
+		st = srv_oplock_check(r, f, o, &oq, disp); /* share modes, oplocks, leases */
+	/* DELETE access to a file needs every open stream of it to share
+	 * delete (streams.c). */
+	if (!st && !o->stream && (access & DELETE))
+		st = srv_streams_check_delete(vst.dev, vst.file_id);
 	if (!st && truncating && action == FILE_OPENED) {
-		/* Overwrite or supersede an existing file, now that it may be. */
+		/* Overwrite or supersede an existing file, now that it may be;
+		 * its named streams go with its data (MS-FSA 2.1.5.1.2.1). */
 		st = vs->ops->truncate(h, 0);
+		if (!st && !o->stream)
+			st = vs->ops->drop_streams(h);
 		if (!st && rq.file_attributes) {
 			uint32_t attrs = rq.file_attributes | FILE_ATTRIBUTE_ARCHIVE;
 			if (disp != FILE_SUPERSEDE)
@@ -189,7 +222,9 @@ NTSTATUS smb2_create(struct srv_req *r)
 	}
 	pthread_mutex_unlock(&f->mu);
 	if (st) {
+		srv_oplock_drop(o); /* STATUS_PENDING: oplock.c runs it again later */
 		srv_file_put(f);
+		srv_stream_detach(o);
 		vs->ops->close(h);
 		free(o);
 		return st;
@@ -199,10 +234,18 @@ NTSTATUS smb2_create(struct srv_req *r)
 		srv_open_close(r->sess, o);
 		return STATUS_TOO_MANY_OPENED_FILES;
 	}
+	/* ea.c: a new or overwritten file gets the EAs of "ExtA". */
+	if (exta && action != FILE_OPENED) {
+		st = srv_ea_apply_list(o, exta->data, exta->data_len);
+		if (st) {
+			srv_open_close(r->sess, o);
+			return st;
+		}
+	}
 
 	struct smb2_create_resp rs;
 	memset(&rs, 0, sizeof(rs));
-	rs.oplock_level = SMB2_OPLOCK_LEVEL_NONE;
+	rs.oplock_level = srv_oplock_resp_level(o);
 	rs.create_action = action;
 	rs.creation_time = vst.creation_time;
 	rs.last_access_time = vst.access_time;
@@ -233,6 +276,10 @@ NTSTATUS smb2_create(struct srv_req *r)
 			rs.context_count++;
 		}
 	}
+	uint8_t rqls[SMB2_LEASE_V2_SIZE]; /* oplock.c: the granted lease */
+	if (rs.context_count < SMB2_MAX_CREATE_CONTEXTS &&
+	    srv_oplock_resp_ctx(o, rqls, &rs.contexts[rs.context_count]))
+		rs.context_count++;
 	smb2_encode_create_resp(r->out, r->rsp_off, &rs);
 	return STATUS_SUCCESS;
 }

@@ -6,6 +6,7 @@
 
 #include "common/utf16.h"
 #include "proto/fscc.h"
+#include "server/oplock.h"
 #include "server/srv.h"
 
 void srv_file_info(const struct srv_open *o, const struct vfs_stat *st, struct fscc_file_info *fi)
@@ -18,7 +19,12 @@ void srv_file_info(const struct srv_open *o, const struct vfs_stat *st, struct f
 	fi->allocation_size = st->alloc;
 	fi->end_of_file = st->is_dir ? 0 : st->size;
 	fi->attributes = st->attributes;
+	fi->ea_size = st->ea_size;
 	fi->nlink = st->nlink;
+	/* A file whose delete is pending has one link less (as Windows and
+	 * Samba report it; smbtorture smb2.setinfo). */
+	if (o && o->file && o->file->delete_pending && fi->nlink)
+		fi->nlink--;
 	fi->is_dir = st->is_dir;
 	fi->file_id = st->file_id;
 	fi->volume_id = st->dev;
@@ -151,11 +157,13 @@ static NTSTATUS query_file(struct srv_req *r, struct srv_open *o, const struct s
 	     cls == FilePipeInformation || cls == FilePipeLocalInformation) &&
 	    !(o->access & FILE_READ_ATTRIBUTES))
 		return STATUS_ACCESS_DENIED;
-	if (cls == FileFullEaInformation) {
-		if (!(o->access & FILE_READ_EA))
-			return STATUS_ACCESS_DENIED;
-		return STATUS_NO_EAS_ON_FILE;
-	}
+	if (cls == FileFullEaInformation)
+		return o->h ? srv_ea_query(o, rq, data) : STATUS_INVALID_PARAMETER;
+	/* MS-SMB2 3.3.5.20.1: FileNormalizedNameInformation needs 3.1.1. */
+	if (cls == FileNormalizedNameInformation && r->conn->dialect < SMB2_DIALECT_311)
+		return STATUS_NOT_SUPPORTED;
+	if (cls == FileStreamInformation && o->h)
+		return srv_stream_info(o, data);
 	struct fscc_file_info fi;
 	srv_file_info(o, &st, &fi);
 	if (cls == FileAlternateNameInformation) {
@@ -170,8 +178,9 @@ static NTSTATUS query_file(struct srv_req *r, struct srv_open *o, const struct s
 	} else if (cls == FileAllInformation || cls == FileNameInformation ||
 	    cls == FileNormalizedNameInformation) {
 		const char *p = o->h ? o->tree->vfs->ops->path(o->h) : "";
-		size_t n = strlen(p);
-		name = malloc(n + 2);
+		const char *sn = srv_stream_name(o); /* "file:stream" for a stream */
+		size_t n = strlen(p), sl = sn ? strlen(sn) + 1 : 0;
+		name = malloc(n + sl + 2);
 		if (!name)
 			return STATUS_NO_MEMORY;
 		/* FileNormalizedNameInformation is share-relative without a lead. */
@@ -180,6 +189,11 @@ static NTSTATUS query_file(struct srv_req *r, struct srv_open *o, const struct s
 			name[k++] = '\\';
 		for (size_t i = 0; i < n; i++)
 			name[k++] = p[i] == '/' ? '\\' : p[i];
+		if (sn) {
+			name[k++] = ':';
+			memcpy(name + k, sn, sl - 1);
+			k += sl - 1;
+		}
 		name[k] = 0;
 		fi.name = name;
 	}
@@ -247,6 +261,14 @@ NTSTATUS smb2_query_info(struct srv_req *r)
 	case SMB2_0_INFO_FILE:
 		st = query_file(r, o, &rq, &data);
 		fixed = file_fixed_part(rq.file_info_class);
+		if (st == STATUS_BUFFER_OVERFLOW && rq.file_info_class == FileFullEaInformation) {
+			/* ea.c returned the EAs that fit: the body stands. */
+			struct smb2_output_resp rs = {data.p, (uint32_t)data.len};
+			smb2_encode_output_resp(r->out, r->rsp_off, &rs);
+			r->keep_body = true;
+			buf_free(&data);
+			return st;
+		}
 		break;
 	case SMB2_0_INFO_FILESYSTEM:
 		st = query_fs(r, o, &rq, &data);
@@ -307,6 +329,9 @@ static NTSTATUS set_basic(struct srv_open *o, const uint8_t *p, size_t n)
 	if (bi.attributes) {
 		if ((bi.attributes & FILE_ATTRIBUTE_DIRECTORY) && !o->is_dir)
 			return STATUS_INVALID_PARAMETER;
+		/* MS-FSA 2.1.5.15.1: a directory cannot be TEMPORARY. */
+		if ((bi.attributes & FILE_ATTRIBUTE_TEMPORARY) && o->is_dir)
+			return STATUS_INVALID_PARAMETER;
 		uint32_t a = bi.attributes & ~(FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_NORMAL);
 		return ops->set_attributes(o->h, a);
 	}
@@ -352,6 +377,18 @@ static NTSTATUS set_rename(struct srv_open *o, const uint8_t *p, size_t n)
 		return STATUS_ACCESS_DENIED;
 	if (ri.root_directory)
 		return STATUS_INVALID_PARAMETER;
+	/* streams.c: ":name" renames a stream within its file; a file with
+	 * open streams is not renamed (MS-FSA 2.1.5.15.11). */
+	if (o->stream || (ri.name_len >= 2 && ri.name[0] == ':' && ri.name[1] == 0))
+		return srv_stream_rename(o, ri.name, ri.name_len, ri.replace_if_exists);
+	if (o->file) {
+		struct vfs_stat vst;
+		NTSTATUS s = o->tree->vfs->ops->fstat(o->h, &vst);
+		if (s)
+			return s;
+		if (srv_streams_open(vst.dev, vst.file_id))
+			return STATUS_ACCESS_DENIED;
+	}
 	char *path;
 	NTSTATUS st = srv_path_from_wire(ri.name, ri.name_len, &path);
 	if (st)
@@ -411,6 +448,7 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 				return STATUS_INVALID_PARAMETER;
 			if (v64 > INT64_MAX)
 				return STATUS_INVALID_PARAMETER;
+			srv_oplock_contend(o);
 			st = ops->truncate(o->h, v64);
 			break;
 		case FileAllocationInformation: {
@@ -426,6 +464,7 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 			st = ops->fstat(o->h, &vst);
 			if (st)
 				return st;
+			srv_oplock_contend(o);
 			/* A smaller allocation truncates the file (MS-FSCC 2.4.4). */
 			st = v64 < vst.size ? ops->truncate(o->h, v64) : ops->allocate(o->h, v64);
 			break;
@@ -459,7 +498,7 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 			st = STATUS_SUCCESS;
 			break;
 		case FileFullEaInformation:
-			st = (o->access & FILE_WRITE_EA) ? STATUS_EAS_NOT_SUPPORTED : STATUS_ACCESS_DENIED;
+			st = srv_ea_set_info(o, rq.buffer, rq.buffer_len);
 			break;
 		case FileLinkInformation:
 			st = STATUS_NOT_SUPPORTED;

@@ -31,7 +31,7 @@ static void fill_common(struct srv_conn *c, struct smb2_negotiate_resp *rs, uint
 	memcpy(rs->server_guid, c->srv->guid, 16);
 	rs->capabilities = 0;
 	if (dialect >= SMB2_DIALECT_210 && dialect != SMB2_DIALECT_WILDCARD)
-		rs->capabilities |= SMB2_GLOBAL_CAP_LARGE_MTU;
+		rs->capabilities |= SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING;
 	uint32_t io = dialect == SMB2_DIALECT_202 ? 65536 : cfg->max_io;
 	rs->max_transact = io;
 	rs->max_read = io;

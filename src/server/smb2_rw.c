@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "server/lock.h"
+#include "server/oplock.h"
 #include "server/srv.h"
 
 #define SRV_MAX_FILE_SIZE 0xfffffff0000ULL
@@ -58,6 +60,9 @@ NTSTATUS smb2_read(struct srv_req *r)
 	 * INT64_MAX (smbtorture smb2.rw.invalid, as Windows answers). */
 	if (rq.offset > INT64_MAX || rq.length > INT64_MAX - rq.offset)
 		return STATUS_INVALID_PARAMETER;
+	NTSTATUS lst = srv_lock_check_io(o, rq.offset, rq.length, false);
+	if (lst)
+		return lst;
 
 	size_t fixed = r->out->len;
 	struct smb2_read_resp rs = {0, 0, 0, NULL};
@@ -141,9 +146,15 @@ NTSTATUS smb2_write(struct srv_req *r)
 			return s;
 		off = st.size;
 	}
+	NTSTATUS lst = srv_lock_check_io(o, off, rq.length, true);
+	if (lst)
+		return lst;
 	bool durable = (rq.flags & SMB2_WRITEFLAG_WRITE_THROUGH) ||
 		       (o->create_options & FILE_WRITE_THROUGH);
 	NTSTATUS st = STATUS_SUCCESS;
+	/* Other opens caching reads (level II, read leases) lose them. */
+	if (rq.length)
+		srv_oplock_contend(o);
 	if (rq.length)
 		st = ops->pwrite(o->h, rq.data, rq.length, off, durable);
 	if (st)

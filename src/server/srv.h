@@ -91,6 +91,7 @@ struct srv_open {
 	bool is_dir;
 	bool delete_on_close;
 	uint64_t position;             /* FilePositionInformation */
+	uint8_t lock_seq[64];          /* LockSequenceArray (3.3.5.14): number + 1, 0 unset (file->mu) */
 	uint32_t mode;                 /* FileModeInformation */
 	/* directory enumeration state (QUERY_DIRECTORY) */
 	struct vfs_dirent *ents;
@@ -98,6 +99,21 @@ struct srv_open {
 	size_t pos;                    /* next entry; 0,1 are "." and ".." */
 	char *pattern;                 /* UTF-8 pattern of this enumeration */
 	bool listed;                   /* ents is loaded */
+	struct srv_stream *stream;     /* an open of a named stream (streams.c) */
+	uint32_t ea_index;             /* next EA of a FileFullEaInformation scan (ea.c) */
+	/* oplock.c: caching granted to this open (under file->mu) */
+	uint8_t oplock;                /* SMB2_OPLOCK_LEVEL_* held (never LEASE) */
+	uint8_t oplock_break_to;       /* the level a break waits to be acked at */
+	bool oplock_breaking;
+	uint64_t oplock_deadline;      /* break timeout, monotonic ms */
+	struct srv_lease *lease;       /* the lease this open holds, or NULL */
+	struct srv_loop *loop;         /* where breaks for this open are sent */
+	uint64_t conn_id;
+	uint64_t session_id;
+	bool break_encrypt;            /* breaks go out encrypted */
+	/* IOCTL and CHANGE_NOTIFY (smb2_ioctl.c, notify.c) */
+	uint64_t resume_nonce;         /* FSCTL_SRV_REQUEST_RESUME_KEY; 0: none issued */
+	struct notify_watch *notify;   /* CHANGE_NOTIFY state, NULL until the first */
 };
 
 enum sess_state { SESS_IN_PROGRESS, SESS_VALID, SESS_EXPIRED, SESS_LOGGED_OFF };
@@ -122,6 +138,9 @@ struct srv_session {
 };
 
 struct srv_async;
+struct notify_watch;
+struct srv_lease;
+struct srv_oplock_waiter;
 
 /* Bytes sent straight from storage (a pmem mapping) in the middle of the
  * output stream: inserted before out[at], released once sent. */
@@ -184,6 +203,8 @@ struct srv_conn {
 	struct srv_session *sessions[64];
 	uint32_t nsessions;
 	bool any_valid_session;
+	/* oplock.c: CREATEs of this connection waiting for breaks */
+	struct srv_oplock_waiter *oplock_waiters;
 };
 
 /* The FileId a related request may inherit (MS-SMB2 3.3.5.2.7.2). */
@@ -211,6 +232,7 @@ struct srv_req {
 	bool can_async;                /* last of its compound: may go async */
 	struct srv_session *enc_sess;  /* the request came encrypted for it */
 	struct srv_async *async;       /* set by srv_go_async */
+	struct srv_oplock_waiter *oplock_wait;  /* a CREATE retried after a break (oplock.c) */
 };
 
 /* A request answered later (MS-SMB2 3.3.4.2): an interim STATUS_PENDING
@@ -230,6 +252,12 @@ struct srv_async {
 	struct buf body;               /* response body written by work */
 	struct srv_open *open;         /* held (refs) while the work runs */
 	void (*work)(struct srv_async *a);  /* on a worker thread */
+	void (*cancel)(struct srv_async *a);  /* a waiter's CANCEL (lock.c), on its loop */
+	/* The work's own data (smb2_ioctl.c: a server-side copy) and its
+	 * release, called on the loop thread by srv_async_finish whether the
+	 * work ran or not (a CANCEL can skip it). */
+	void *work_arg;
+	void (*release)(struct srv_async *a);
 };
 
 /* async.c */
@@ -244,6 +272,15 @@ struct srv_async *srv_go_async(struct srv_req *r, void (*work)(struct srv_async 
 void srv_async_submit(struct srv_async *a);
 /* On the loop thread: sends the final reply and releases a. */
 void srv_async_finish(struct srv_async *a);
+/* A waiter (lock.c): an async request that no worker runs; another
+ * request completes it.  size >= sizeof(struct srv_async), the caller's
+ * struct starting with the record; cancel runs on CANCEL.  NULL when r
+ * cannot go async. */
+struct srv_async *srv_go_async_waiter(struct srv_req *r, size_t size,
+				      void (*cancel)(struct srv_async *a));
+/* From any thread: queues a waiter's final reply (a->status, a->body)
+ * to its loop, which sends it with srv_async_finish. */
+void srv_async_complete(struct srv_async *a);
 /* CANCEL of an async id or of a pending message id (3.3.5.16). */
 void srv_async_cancel(struct srv_conn *c, const struct smb2_hdr *h);
 /* Drops a's hold on its open (closing an orphan). */
@@ -296,6 +333,15 @@ NTSTATUS smb2_negotiate_smb1_upgrade(struct srv_conn *c, struct buf *out, bool w
 /* path.c: an SMB name (UTF-16LE, '\'-separated) to a validated UTF-8
  * share-relative path ('/'-separated; "" for the root). */
 NTSTATUS srv_path_from_wire(const uint8_t *name, size_t len, char **out);
+/* The same, keeping a stream suffix (MS-FSCC 2.1.5.1): "file:name" and
+ * "file:name:$DATA" name a stream, "file::$DATA" the file itself. */
+struct srv_name {
+	char *path;
+	char *stream;                  /* the stream's name; NULL for the file */
+	bool data_suffix;              /* "::$DATA" was given */
+};
+NTSTATUS srv_name_from_wire(const uint8_t *name, size_t len, struct srv_name *out);
+void srv_name_free(struct srv_name *n);
 /* Windows wildcard match (MS-FSCC 2.1.4.4: * ? < > "), case-insensitive. */
 bool srv_wildcard_match(const char *pattern, const char *name);
 
@@ -321,6 +367,43 @@ int srv_encrypt_frame(struct srv_conn *c, struct srv_session *s);
 /* Applies a rename done through another open of the same file (the
  * owning thread calls this before using o->h). */
 void srv_open_sync_path(struct srv_open *o);
+
+/* streams.c: opens of named streams.  A stream open has its own srv_file
+ * (share modes and delete-on-close per stream) and counts as an open of
+ * its base file, whose delete waits for the last stream open to close. */
+/* The srv_file of stream name of file (dev, ino), one reference. */
+struct srv_file *srv_file_get_stream(uint64_t dev, uint64_t ino, const char *name);
+/* Joins o (an open of stream name) to its base file: DELETE_PENDING if
+ * the base is being deleted. */
+NTSTATUS srv_stream_attach(struct srv_open *o, uint64_t dev, uint64_t ino, const char *name);
+/* Leaves the base at o's close (objects.c), removing a base file whose
+ * delete was pending on this last stream open. */
+void srv_stream_detach(struct srv_open *o);
+/* An open of the base file with DELETE access: SHARING_VIOLATION if a
+ * stream of it is open without FILE_SHARE_DELETE (MS-FSA 2.1.5.1.2). */
+NTSTATUS srv_streams_check_delete(uint64_t dev, uint64_t ino);
+/* Whether any stream of the file is open (a rename of it is refused). */
+bool srv_streams_open(uint64_t dev, uint64_t ino);
+/* FileRenameInformation of a stream open to ":name[:$DATA]". */
+NTSTATUS srv_stream_rename(struct srv_open *o, const uint8_t *name, size_t len, bool replace);
+/* FileStreamInformation (MS-FSCC 2.4.44): ::$DATA first (files only),
+ * then every named stream with its size. */
+NTSTATUS srv_stream_info(struct srv_open *o, struct buf *data);
+/* The stream name of a stream open, NULL for a file. */
+const char *srv_stream_name(const struct srv_open *o);
+
+/* ea.c: extended attributes (MS-FSCC 2.4.15, MS-FSA 2.1.5.11.x). */
+/* Validates a FILE_FULL_EA_INFORMATION list (the CREATE "ExtA" context or
+ * SET_INFO input): STATUS_INVALID_EA_NAME, STATUS_EA_LIST_INCONSISTENT. */
+NTSTATUS srv_ea_check_list(const uint8_t *p, size_t n);
+/* Stores a checked list on the open's file (empty values remove). */
+NTSTATUS srv_ea_apply_list(struct srv_open *o, const uint8_t *p, size_t n);
+/* QUERY_INFO FileFullEaInformation: the entries that fit the output
+ * buffer into data; STATUS_BUFFER_OVERFLOW when only some did (the body
+ * stands), BUFFER_TOO_SMALL when none, NO_EAS_ON_FILE, NO_MORE_EAS. */
+NTSTATUS srv_ea_query(struct srv_open *o, const struct smb2_query_info_req *rq, struct buf *data);
+/* SET_INFO FileFullEaInformation. */
+NTSTATUS srv_ea_set_info(struct srv_open *o, const uint8_t *p, size_t n);
 
 /* Maps GENERIC_* bits to file-specific rights (MS-SMB2 3.3.5.9). */
 uint32_t srv_map_generic(uint32_t access);

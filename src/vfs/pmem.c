@@ -804,8 +804,10 @@ static NTSTATUS pmem_open(struct vfs_share *vs, const struct vfs_open_args *args
 		free(h);
 		return st;
 	}
-	bool data = args->read || args->write || args->disposition == FILE_SUPERSEDE ||
-		    args->disposition == FILE_OVERWRITE || args->disposition == FILE_OVERWRITE_IF;
+	/* A named stream lives in an xattr: its data goes through posix. */
+	bool data = !args->stream &&
+		    (args->read || args->write || args->disposition == FILE_SUPERSEDE ||
+		     args->disposition == FILE_OVERWRITE || args->disposition == FILE_OVERWRITE_IF);
 	struct vfs_stat vst;
 	/* Directories are never mapped; FIFOs and devices never get here with
 	 * data access (the posix open refuses them). */
@@ -1023,6 +1025,8 @@ static NTSTATUS pmem_pwrite(struct vfs_handle *vh, const void *src, size_t len, 
 		st = fd_datasync(f->fd);
 out:
 	pthread_rwlock_unlock(&f->lock);
+	if (!st)
+		vfs_posix_note_write(h->inner); /* ARCHIVE, as a posix write */
 	return st;
 }
 
@@ -1232,6 +1236,32 @@ static NTSTATUS pmem_set_path(struct vfs_handle *h, const char *path)
 	return inner_ops(ph(h))->set_path(ph(h)->inner, path);
 }
 
+static NTSTATUS pmem_list_streams(struct vfs_handle *h, struct vfs_stream_info **out,
+				  size_t *count)
+{
+	return inner_ops(ph(h))->list_streams(ph(h)->inner, out, count);
+}
+
+static NTSTATUS pmem_rename_stream(struct vfs_handle *h, const char *name, bool replace)
+{
+	return inner_ops(ph(h))->rename_stream(ph(h)->inner, name, replace);
+}
+
+static NTSTATUS pmem_drop_streams(struct vfs_handle *h)
+{
+	return inner_ops(ph(h))->drop_streams(ph(h)->inner);
+}
+
+static NTSTATUS pmem_get_eas(struct vfs_handle *h, struct vfs_ea **out, size_t *count)
+{
+	return inner_ops(ph(h))->get_eas(ph(h)->inner, out, count);
+}
+
+static NTSTATUS pmem_set_ea(struct vfs_handle *h, const char *name, const void *value, size_t len)
+{
+	return inner_ops(ph(h))->set_ea(ph(h)->inner, name, value, len);
+}
+
 static void pmem_share_close(struct vfs_share *vs)
 {
 	struct pmem_share *s = (struct pmem_share *)vs;
@@ -1239,6 +1269,88 @@ static void pmem_share_close(struct vfs_share *vs)
 		return;
 	s->inner->ops->share_close(s->inner);
 	free(s);
+}
+
+/* ---- server-side copy, sparse files, change notify (issue 6) ----
+ * Data changed beside the mapping (copy_file_range, hole punching) goes
+ * through the posix handle with the file's lock held for writing; the size
+ * is re-read after, and FLUSH then owes an fdatasync. */
+
+static void pmem_fd_changed(struct pmem_file *f)
+{
+	(void)revalidate(f);
+	pthread_mutex_lock(&f->mu);
+	f->fd_dirty = true;
+	pthread_mutex_unlock(&f->mu);
+}
+
+static NTSTATUS pmem_copy_range(struct vfs_handle *src, uint64_t src_off, struct vfs_handle *dst,
+				uint64_t dst_off, uint64_t len, uint64_t *done)
+{
+	struct pmem_handle *s = ph(src), *d = ph(dst);
+	*done = 0;
+	if (d->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	const struct vfs_ops *in = inner_ops(d);
+	if (!in->copy_range)
+		return STATUS_NOT_SUPPORTED;
+	struct pmem_file *f = d->file && d->file->fd >= 0 ? d->file : NULL;
+	if (f)
+		pthread_rwlock_wrlock(&f->lock);
+	NTSTATUS st = in->copy_range(s->inner, src_off, d->inner, dst_off, len, done);
+	if (f) {
+		if (*done)
+			pmem_fd_changed(f);
+		pthread_rwlock_unlock(&f->lock);
+	}
+	return st;
+}
+
+static NTSTATUS pmem_zero_range(struct vfs_handle *vh, uint64_t off, uint64_t len)
+{
+	struct pmem_handle *h = ph(vh);
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	const struct vfs_ops *in = inner_ops(h);
+	if (!in->zero_range)
+		return STATUS_NOT_SUPPORTED;
+	struct pmem_file *f = h->file && h->file->fd >= 0 ? h->file : NULL;
+	if (f)
+		pthread_rwlock_wrlock(&f->lock);
+	NTSTATUS st = in->zero_range(h->inner, off, len);
+	if (f) {
+		if (!st)
+			pmem_fd_changed(f);
+		pthread_rwlock_unlock(&f->lock);
+	}
+	return st;
+}
+
+static NTSTATUS pmem_alloc_ranges(struct vfs_handle *h, uint64_t off, uint64_t len,
+				  struct vfs_range *out, size_t max, size_t *count, bool *more)
+{
+	const struct vfs_ops *in = inner_ops(ph(h));
+	*count = 0;
+	*more = false;
+	if (!in->alloc_ranges)
+		return STATUS_NOT_SUPPORTED;
+	return in->alloc_ranges(ph(h)->inner, off, len, out, max, count, more);
+}
+
+static NTSTATUS pmem_set_sparse(struct vfs_handle *h, bool sparse)
+{
+	const struct vfs_ops *in = inner_ops(ph(h));
+	return in->set_sparse ? in->set_sparse(ph(h)->inner, sparse) : STATUS_NOT_SUPPORTED;
+}
+
+static NTSTATUS pmem_watch(struct vfs_handle *h, const char *sub, bool tree, int ifd,
+			   uint32_t mask, void (*added)(void *arg, int wd, const char *path),
+			   void *arg)
+{
+	const struct vfs_ops *in = inner_ops(ph(h));
+	if (!in->watch)
+		return STATUS_NOT_SUPPORTED;
+	return in->watch(ph(h)->inner, sub, tree, ifd, mask, added, arg);
 }
 
 static const struct vfs_ops pmem_ops = {
@@ -1265,6 +1377,16 @@ static const struct vfs_ops pmem_ops = {
 	.path = pmem_path,
 	.set_path = pmem_set_path,
 	.share_close = pmem_share_close,
+	.list_streams = pmem_list_streams,
+	.rename_stream = pmem_rename_stream,
+	.drop_streams = pmem_drop_streams,
+	.get_eas = pmem_get_eas,
+	.set_ea = pmem_set_ea,
+	.copy_range = pmem_copy_range,
+	.zero_range = pmem_zero_range,
+	.alloc_ranges = pmem_alloc_ranges,
+	.set_sparse = pmem_set_sparse,
+	.watch = pmem_watch,
 };
 
 /* ---- the share ---- */

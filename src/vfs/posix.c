@@ -41,6 +41,8 @@ struct vfs_handle {
 	bool is_dir;
 	bool is_opath;  /* O_PATH fd: attributes only */
 	char *path;     /* share-relative, on-disk spelling */
+	char *stream_x; /* a named stream's xattr name; NULL for the file */
+	bool archived;  /* ARCHIVE was set at this handle's first write */
 };
 
 static const struct vfs_ops posix_ops;
@@ -191,6 +193,17 @@ static char *resolve_path(struct posix_share *ps, const char *path)
 	return real;
 }
 
+/* The handle's inode for xattr calls (xattr_streams.c); p receives the
+ * /proc path of an O_PATH fd. */
+static struct vfs_xt handle_xt(const struct vfs_handle *h, char p[64])
+{
+	if (h->is_opath) {
+		proc_fd_path(p, 64, h->fd);
+		return (struct vfs_xt){ .fd = -1, .path = p, .follow = true };
+	}
+	return (struct vfs_xt){ .fd = h->fd };
+}
+
 /* ---- DOS attributes ---- */
 
 static void load_dosattrib(struct vfs_handle *h, struct vfs_dosattrib *d)
@@ -219,13 +232,13 @@ static int store_dosattrib(struct vfs_handle *h, const struct vfs_dosattrib *d)
 	int r;
 	if (!h->share->store_dos_attributes)
 		return -EOPNOTSUPP;
-	vfs_dosattrib_encode(d, buf);
+	size_t n = vfs_dosattrib_encode(d, buf);
 	if (h->is_opath) {
 		char p[64];
 		proc_fd_path(p, sizeof(p), h->fd);
-		r = setxattr(p, VFS_DOSATTRIB_XATTR, buf, sizeof(buf), 0);
+		r = setxattr(p, VFS_DOSATTRIB_XATTR, buf, n, 0);
 	} else {
-		r = fsetxattr(h->fd, VFS_DOSATTRIB_XATTR, buf, sizeof(buf), 0);
+		r = fsetxattr(h->fd, VFS_DOSATTRIB_XATTR, buf, n, 0);
 	}
 	return r < 0 ? -errno : 0;
 }
@@ -268,6 +281,22 @@ static NTSTATUS apply_attributes(struct vfs_handle *h, uint32_t attributes)
 	if (mode != (sb.st_mode & 07777) && handle_chmod(h, mode) < 0)
 		return errno_status();
 	return STATUS_SUCCESS;
+}
+
+/* MS-FSA 2.1.5.3: writing a file's data sets its ARCHIVE attribute; once
+ * per handle is enough (only a client clears it).  Without a stored value
+ * fstat reports ARCHIVE already. */
+void vfs_posix_note_write(struct vfs_handle *h)
+{
+	if (h->archived || h->is_dir)
+		return;
+	h->archived = true;
+	struct vfs_dosattrib d;
+	load_dosattrib(h, &d);
+	if ((d.valid & VFS_DOSATTRIB_HAS_ATTRIBUTES) && !(d.attributes & FILE_ATTRIBUTE_ARCHIVE)) {
+		d.attributes |= FILE_ATTRIBUTE_ARCHIVE;
+		(void)store_dosattrib(h, &d);
+	}
 }
 
 /* ---- open ---- */
@@ -512,11 +541,16 @@ static NTSTATUS open_once(struct posix_share *ps, const char *path,
 	return st;
 }
 
+static NTSTATUS open_stream(struct posix_share *ps, const struct vfs_open_args *a,
+			   struct vfs_handle **out, uint32_t *action);
+
 static NTSTATUS posix_open(struct vfs_share *s, const struct vfs_open_args *a,
 			   struct vfs_handle **out, uint32_t *action)
 {
 	struct posix_share *ps = pshare(s);
 	*out = NULL;
+	if (a->stream)
+		return open_stream(ps, a, out, action);
 	if (a->disposition > FILE_OVERWRITE_IF || (a->directory && a->non_directory))
 		return STATUS_INVALID_PARAMETER;
 	/* MS-FSA 2.1.5.1: a directory cannot be superseded or overwritten. */
@@ -538,7 +572,61 @@ static void posix_close(struct vfs_handle *h)
 		return;
 	close(h->fd);
 	free(h->path);
+	free(h->stream_x);
 	free(h);
+}
+
+static NTSTATUS posix_unlink(struct vfs_handle *h);
+
+/* A named stream: its file is opened (or created as a plain file) with the
+ * same access, then the disposition is applied to the stream's xattr.  A
+ * file created here for nothing (the stream open failed) is removed again. */
+static NTSTATUS open_stream(struct posix_share *ps, const struct vfs_open_args *a,
+			    struct vfs_handle **out, uint32_t *action)
+{
+	if (a->directory)
+		return STATUS_NOT_A_DIRECTORY; /* a stream is never a directory */
+	if (a->disposition > FILE_OVERWRITE_IF)
+		return STATUS_INVALID_PARAMETER;
+	struct vfs_open_args b = *a;
+	b.stream = NULL;
+	b.non_directory = false; /* directories have named streams too */
+	b.allocation = 0;
+	b.disposition = a->disposition == FILE_OPEN || a->disposition == FILE_OVERWRITE
+				? FILE_OPEN : FILE_OPEN_IF;
+	struct vfs_handle *h;
+	uint32_t base_action;
+	NTSTATUS st = posix_open(&ps->pub, &b, &h, &base_action);
+	if (st)
+		return st;
+	char p[64];
+	struct vfs_xt t = handle_xt(h, p);
+	char *x = NULL;
+	st = vfs_stream_find(&t, a->stream, &x);
+	if (st == STATUS_SUCCESS) {
+		*action = FILE_OPENED;
+		if (a->disposition == FILE_CREATE) {
+			st = STATUS_OBJECT_NAME_COLLISION;
+		} else if (truncating(a->disposition)) {
+			st = ps->pub.read_only ? STATUS_ACCESS_DENIED : vfs_stream_truncate(&t, x, 0);
+			*action = a->disposition == FILE_SUPERSEDE ? FILE_SUPERSEDED
+								   : FILE_OVERWRITTEN;
+		}
+	} else if (st == STATUS_OBJECT_NAME_NOT_FOUND && a->disposition != FILE_OPEN &&
+		   a->disposition != FILE_OVERWRITE) {
+		st = ps->pub.read_only ? STATUS_ACCESS_DENIED : vfs_stream_create(&t, a->stream, &x);
+		*action = FILE_CREATED;
+	}
+	if (st) {
+		free(x);
+		if (base_action == FILE_CREATED)
+			(void)posix_unlink(h);
+		posix_close(h);
+		return st;
+	}
+	h->stream_x = x;
+	*out = h;
+	return STATUS_SUCCESS;
 }
 
 /* ---- data and metadata ---- */
@@ -547,10 +635,25 @@ static NTSTATUS posix_fstat(struct vfs_handle *h, struct vfs_stat *st)
 {
 	struct statx stx;
 	struct vfs_dosattrib d;
+	char p[64];
 	if (statx(h->fd, "", AT_EMPTY_PATH, STATX_WANT, &stx) < 0)
 		return errno_status();
 	load_dosattrib(h, &d);
 	vfs_stat_from_statx(st, &stx, &d);
+	struct vfs_xt t = handle_xt(h, p);
+	st->ea_size = vfs_ea_size(&t);
+	if (h->stream_x) {
+		/* The file's metadata, the stream's size; a stream of a
+		 * directory is a plain data stream. */
+		NTSTATUS s = vfs_stream_size(&t, h->stream_x, &st->size);
+		if (s)
+			return s;
+		st->alloc = (st->size + 4095) & ~(uint64_t)4095;
+		st->is_dir = false;
+		st->attributes &= ~(uint32_t)FILE_ATTRIBUTE_DIRECTORY;
+		if (!st->attributes)
+			st->attributes = FILE_ATTRIBUTE_NORMAL;
+	}
 	return STATUS_SUCCESS;
 }
 
@@ -561,6 +664,11 @@ static NTSTATUS posix_pread(struct vfs_handle *h, void *dst, size_t len, uint64_
 	*done = 0;
 	if (off > INT64_MAX)
 		return STATUS_INVALID_PARAMETER;
+	if (h->stream_x) {
+		char p[64];
+		struct vfs_xt t = handle_xt(h, p);
+		return vfs_stream_read(&t, h->stream_x, dst, len, off, done);
+	}
 	while (got < len) {
 		if (off + got > INT64_MAX)
 			break;
@@ -587,6 +695,19 @@ static NTSTATUS posix_pwrite(struct vfs_handle *h, const void *src, size_t len, 
 		return STATUS_ACCESS_DENIED;
 	if (off > INT64_MAX || len > INT64_MAX - off)
 		return STATUS_DISK_FULL; /* past the largest file offset */
+	if (h->stream_x) {
+		char p[64];
+		struct vfs_xt t = handle_xt(h, p);
+		NTSTATUS st = vfs_stream_write(&t, h->stream_x, src, len, off);
+		if (!st)
+			vfs_posix_note_write(h);
+		/* xattrs are metadata: fsync, not fdatasync. */
+		if (!st && durable && !h->is_opath)
+			while (fsync(h->fd) < 0)
+				if (errno != EINTR)
+					return errno_status();
+		return st;
+	}
 	size_t put = 0;
 	if (durable && len) {
 		/* One syscall for a durable write: the data and what is needed
@@ -597,6 +718,7 @@ static NTSTATUS posix_pwrite(struct vfs_handle *h, const void *src, size_t len, 
 			n = pwritev2(h->fd, &iov, 1, (off_t)off, RWF_DSYNC);
 		while (n < 0 && errno == EINTR);
 		if (n == (ssize_t)len) {
+			vfs_posix_note_write(h);
 			return STATUS_SUCCESS;
 		}
 		if (n < 0 && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
@@ -615,6 +737,7 @@ static NTSTATUS posix_pwrite(struct vfs_handle *h, const void *src, size_t len, 
 			return STATUS_DISK_FULL;
 		put += (size_t)n;
 	}
+	vfs_posix_note_write(h);
 	if (durable) {
 		while (fdatasync(h->fd) < 0)
 			if (errno != EINTR)
@@ -626,7 +749,7 @@ static NTSTATUS posix_pwrite(struct vfs_handle *h, const void *src, size_t len, 
 static NTSTATUS posix_flush(struct vfs_handle *h)
 {
 	for (;;) {
-		int r = h->is_dir ? fsync(h->fd) : fdatasync(h->fd);
+		int r = h->is_dir || h->stream_x ? fsync(h->fd) : fdatasync(h->fd);
 		if (r == 0)
 			return STATUS_SUCCESS;
 		if (errno == EINTR)
@@ -645,9 +768,15 @@ static NTSTATUS posix_truncate(struct vfs_handle *h, uint64_t size)
 		return STATUS_ACCESS_DENIED;
 	if (size > INT64_MAX)
 		return STATUS_DISK_FULL;
+	if (h->stream_x) {
+		char p[64];
+		struct vfs_xt t = handle_xt(h, p);
+		return vfs_stream_truncate(&t, h->stream_x, size);
+	}
 	while (ftruncate(h->fd, (off_t)size) < 0)
 		if (errno != EINTR)
 			return errno_status();
+	vfs_posix_note_write(h);
 	return STATUS_SUCCESS;
 }
 
@@ -655,8 +784,8 @@ static NTSTATUS posix_allocate(struct vfs_handle *h, uint64_t size)
 {
 	if (h->share->pub.read_only)
 		return STATUS_ACCESS_DENIED;
-	if (size == 0)
-		return STATUS_SUCCESS;
+	if (size == 0 || h->stream_x)
+		return STATUS_SUCCESS; /* a hint; streams have no allocation */
 	if (size > INT64_MAX)
 		return STATUS_DISK_FULL;
 	while (fallocate(h->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size) < 0) {
@@ -698,14 +827,25 @@ static NTSTATUS posix_set_times(struct vfs_handle *h, const struct vfs_times *t)
 		if (r < 0)
 			return errno_status();
 	}
-	/* Linux cannot set the birth time: keep the client's value in the
-	 * attribute xattr when we can, else drop it (change_time likewise
-	 * cannot be set, and is not stored). */
-	if (nt_time_set(t->creation_time)) {
+	/* Linux cannot set the birth time nor ctime: keep the client's values
+	 * in the attribute xattr when we can, else drop them.  A change time
+	 * is kept with the mtime it was set at (vfs_stat_from_statx). */
+	if (nt_time_set(t->creation_time) || nt_time_set(t->change_time)) {
 		struct vfs_dosattrib d;
+		struct statx stx;
 		load_dosattrib(h, &d);
-		d.valid |= VFS_DOSATTRIB_HAS_CRTIME;
-		d.creation_time = t->creation_time;
+		if (nt_time_set(t->creation_time)) {
+			d.valid |= VFS_DOSATTRIB_HAS_CRTIME;
+			d.creation_time = t->creation_time;
+		}
+		if (nt_time_set(t->change_time) &&
+		    statx(h->fd, "", AT_EMPTY_PATH, STATX_MTIME, &stx) == 0) {
+			struct timespec m = { .tv_sec = stx.stx_mtime.tv_sec,
+					      .tv_nsec = stx.stx_mtime.tv_nsec };
+			d.valid |= VFS_DOSATTRIB_HAS_CHANGE;
+			d.change_time = t->change_time;
+			d.change_stamp = nttime_from_timespec(&m);
+		}
 		int r = store_dosattrib(h, &d);
 		if (r < 0 && r != -EOPNOTSUPP)
 			return vfs_errno_to_status(-r);
@@ -781,6 +921,12 @@ static int stat_entry(struct vfs_handle *h, int dfd, const char *name, struct vf
 	if (n > 0 && !vfs_dosattrib_decode(buf, (size_t)n, &d))
 		memset(&d, 0, sizeof(d));
 	vfs_stat_from_statx(st, &stx, &d);
+	/* EaSize by the entry's name under our directory fd (the entry
+	 * itself, never a symlink's target outside the share). */
+	if ((size_t)snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", dfd, name) < sizeof(p)) {
+		struct vfs_xt t = { .fd = -1, .path = p, .follow = false };
+		st->ea_size = vfs_ea_size(&t);
+	}
 	return 0;
 }
 
@@ -890,7 +1036,14 @@ static NTSTATUS posix_is_empty_dir(struct vfs_handle *h, bool *empty)
 static NTSTATUS posix_unlink(struct vfs_handle *h)
 {
 	struct posix_share *ps = h->share;
-	if (ps->pub.read_only || !h->path[0])
+	if (ps->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (h->stream_x) {
+		char p[64];
+		struct vfs_xt t = handle_xt(h, p);
+		return vfs_stream_remove(&t, h->stream_x);
+	}
+	if (!h->path[0])
 		return STATUS_ACCESS_DENIED;
 	int pfd;
 	const char *name;
@@ -947,6 +1100,8 @@ static NTSTATUS posix_rename(struct vfs_handle *h, const char *new_path, bool re
 	int root = ps->pub.root_fd;
 	if (ps->pub.read_only || !h->path[0] || !new_path[0])
 		return STATUS_ACCESS_DENIED;
+	if (h->stream_x)
+		return STATUS_INVALID_PARAMETER; /* rename_stream */
 
 	NTSTATUS st;
 	int opfd = -1, npfd = -1;
@@ -1075,6 +1230,275 @@ static void posix_share_close(struct vfs_share *s)
 	free(pshare(s));
 }
 
+/* ---- streams and EAs (xattr_streams.c) ---- */
+
+static NTSTATUS posix_list_streams(struct vfs_handle *h, struct vfs_stream_info **out,
+				   size_t *count)
+{
+	char p[64];
+	struct vfs_xt t = handle_xt(h, p);
+	return vfs_streams_list(&t, out, count);
+}
+
+static NTSTATUS posix_rename_stream(struct vfs_handle *h, const char *name, bool replace)
+{
+	if (!h->stream_x)
+		return STATUS_INVALID_PARAMETER;
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	char p[64];
+	struct vfs_xt t = handle_xt(h, p);
+	char *nx;
+	NTSTATUS st = vfs_stream_rename(&t, h->stream_x, name, replace, &nx);
+	if (st)
+		return st;
+	free(h->stream_x);
+	h->stream_x = nx;
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_drop_streams(struct vfs_handle *h)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	char p[64];
+	struct vfs_xt t = handle_xt(h, p);
+	return vfs_streams_drop(&t);
+}
+
+static NTSTATUS posix_get_eas(struct vfs_handle *h, struct vfs_ea **out, size_t *count)
+{
+	char p[64];
+	struct vfs_xt t = handle_xt(h, p);
+	return vfs_eas_get(&t, out, count);
+}
+
+static NTSTATUS posix_set_ea(struct vfs_handle *h, const char *name, const void *value,
+			     size_t len)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	char p[64];
+	struct vfs_xt t = handle_xt(h, p);
+	return vfs_ea_set(&t, name, value, len);
+}
+
+/* ---- server-side copy, sparse files, change notify (issue 6: IOCTL and
+ * CHANGE_NOTIFY; the server's side is smb2_ioctl.c and notify.c) ---- */
+#include <sys/inotify.h>
+
+/* Only a plain file's own data can be copied or punched in place. */
+static bool posix_data_fd(const struct vfs_handle *h)
+{
+	return !h->stream_x && !h->is_opath && !h->is_dir;
+}
+
+/* FSCTL_SET_SPARSE's mark, kept with the DOS attributes. */
+static bool posix_marked_sparse(struct vfs_handle *h)
+{
+	struct vfs_dosattrib d;
+	load_dosattrib(h, &d);
+	return (d.valid & VFS_DOSATTRIB_HAS_ATTRIBUTES) &&
+	       (d.attributes & FILE_ATTRIBUTE_SPARSE_FILE);
+}
+
+static NTSTATUS posix_copy_range(struct vfs_handle *src, uint64_t src_off,
+				 struct vfs_handle *dst, uint64_t dst_off, uint64_t len,
+				 uint64_t *done)
+{
+	*done = 0;
+	if (dst->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (!posix_data_fd(src) || !posix_data_fd(dst))
+		return STATUS_NOT_SUPPORTED;
+	if (src_off > INT64_MAX || len > INT64_MAX - src_off)
+		return STATUS_INVALID_PARAMETER;
+	if (dst_off > INT64_MAX || len > INT64_MAX - dst_off)
+		return STATUS_DISK_FULL;
+	while (*done < len) {
+		loff_t in = (loff_t)(src_off + *done), out = (loff_t)(dst_off + *done);
+		ssize_t n = copy_file_range(src->fd, &in, dst->fd, &out, (size_t)(len - *done), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Across file systems (older kernels), or a file system
+			 * without it: the server copies through pread/pwrite. */
+			if (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+			    errno == EOPNOTSUPP)
+				return STATUS_NOT_SUPPORTED;
+			return errno_status();
+		}
+		if (n == 0)
+			break; /* src's end of file */
+		*done += (uint64_t)n;
+	}
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_zero_range(struct vfs_handle *h, uint64_t off, uint64_t len)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (!posix_data_fd(h))
+		return STATUS_NOT_SUPPORTED;
+	if (len == 0 || off > INT64_MAX)
+		return STATUS_SUCCESS;
+	if (len > INT64_MAX - off)
+		len = INT64_MAX - off;
+	/* NTFS deallocates zeroed ranges of sparse files only; the others
+	 * stay allocated. */
+	static const int modes[] = { FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				     FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE };
+	for (size_t i = posix_marked_sparse(h) ? 0 : 1; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		for (;;) {
+			if (fallocate(h->fd, modes[i], (off_t)off, (off_t)len) == 0)
+				return STATUS_SUCCESS;
+			if (errno != EINTR)
+				break;
+		}
+		if (errno != EOPNOTSUPP && errno != ENOSYS)
+			return errno_status();
+	}
+	return STATUS_NOT_SUPPORTED; /* the server writes zeros */
+}
+
+static NTSTATUS posix_alloc_ranges(struct vfs_handle *h, uint64_t off, uint64_t len,
+				   struct vfs_range *out, size_t max, size_t *count, bool *more)
+{
+	*count = 0;
+	*more = false;
+	if (!posix_data_fd(h))
+		return STATUS_NOT_SUPPORTED;
+	struct stat sb;
+	if (fstat(h->fd, &sb) < 0)
+		return errno_status();
+	uint64_t size = (uint64_t)sb.st_size;
+	if (off >= size || len == 0)
+		return STATUS_SUCCESS;
+	uint64_t end = len > size - off ? size : off + len;
+	if (!posix_marked_sparse(h)) {
+		/* As NTFS: a file not marked sparse is allocated throughout. */
+		if (max == 0) {
+			*more = true;
+			return STATUS_SUCCESS;
+		}
+		out[(*count)++] = (struct vfs_range){ off, end - off };
+		return STATUS_SUCCESS;
+	}
+	uint64_t pos = off;
+	while (pos < end) {
+		off_t d = lseek(h->fd, (off_t)pos, SEEK_DATA);
+		if (d < 0 && errno == ENXIO)
+			break; /* only a hole up to the end of file */
+		if (d < 0 && errno != EINVAL)
+			return errno_status();
+		off_t e = d < 0 ? (off_t)end : lseek(h->fd, d, SEEK_HOLE);
+		if (d < 0)
+			d = (off_t)pos; /* no SEEK_DATA here: all of it is data */
+		if (e < 0)
+			return errno_status();
+		if ((uint64_t)d >= end)
+			break;
+		uint64_t stop = (uint64_t)e < end ? (uint64_t)e : end;
+		if (*count == max) {
+			*more = true;
+			break;
+		}
+		out[(*count)++] = (struct vfs_range){ (uint64_t)d, stop - (uint64_t)d };
+		pos = stop;
+	}
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_set_sparse(struct vfs_handle *h, bool sparse)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	struct vfs_dosattrib d;
+	load_dosattrib(h, &d);
+	if (!(d.valid & VFS_DOSATTRIB_HAS_ATTRIBUTES)) {
+		/* Keep what the file reports now (ARCHIVE by default). */
+		struct vfs_stat st;
+		NTSTATUS s = posix_fstat(h, &st);
+		if (s)
+			return s;
+		d.attributes = st.attributes & vfs_settable_attributes();
+		d.valid |= VFS_DOSATTRIB_HAS_ATTRIBUTES;
+	}
+	if (sparse)
+		d.attributes |= FILE_ATTRIBUTE_SPARSE_FILE;
+	else
+		d.attributes &= ~(uint32_t)FILE_ATTRIBUTE_SPARSE_FILE;
+	int r = store_dosattrib(h, &d);
+	/* Without xattrs there is nowhere to keep it: every Linux file may
+	 * have holes anyway. */
+	if (r < 0 && r != -EOPNOTSUPP)
+		return vfs_errno_to_status(-r);
+	return STATUS_SUCCESS;
+}
+
+#define WATCH_MAX_DEPTH 64
+#define WATCH_MAX_DIRS 65536u
+
+/* Watches the directory fd (an O_PATH fd is enough) as rel, then, with
+ * tree, every directory below it.  Errors below the top are skipped: a
+ * subdirectory the user cannot read is simply not watched. */
+static NTSTATUS watch_dir(int fd, const char *rel, bool tree, int ifd, uint32_t mask,
+			  void (*added)(void *arg, int wd, const char *path), void *arg,
+			  unsigned depth, unsigned *budget)
+{
+	char p[64];
+	proc_fd_path(p, sizeof(p), fd);
+	int wd = inotify_add_watch(ifd, p, mask);
+	if (wd < 0)
+		return errno_status();
+	added(arg, wd, rel);
+	if (!tree || depth >= WATCH_MAX_DEPTH)
+		return STATUS_SUCCESS;
+	int lfd = vfs_openat2(fd, "", O_RDONLY | O_DIRECTORY, 0);
+	if (lfd < 0)
+		return STATUS_SUCCESS;
+	DIR *d = fdopendir(lfd);
+	if (!d) {
+		close(lfd);
+		return STATUS_SUCCESS;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && *budget) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
+			continue;
+		int cfd = vfs_openat2(dirfd(d), e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+		if (cfd < 0)
+			continue;
+		char *crel = path_join(rel, e->d_name);
+		if (crel) {
+			(*budget)--;
+			(void)watch_dir(cfd, crel, true, ifd, mask, added, arg, depth + 1, budget);
+			free(crel);
+		}
+		close(cfd);
+	}
+	closedir(d);
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_watch(struct vfs_handle *h, const char *sub, bool tree, int ifd,
+			    uint32_t mask, void (*added)(void *arg, int wd, const char *path),
+			    void *arg)
+{
+	if (!h->is_dir || h->stream_x)
+		return STATUS_NOT_A_DIRECTORY;
+	int fd = vfs_openat2(h->fd, sub, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return errno_status();
+	unsigned budget = WATCH_MAX_DIRS;
+	NTSTATUS st = watch_dir(fd, sub, tree, ifd, mask, added, arg, 0, &budget);
+	close(fd);
+	return st;
+}
+
 static const struct vfs_ops posix_ops = {
 	.name = "posix",
 	.open = posix_open,
@@ -1096,6 +1520,16 @@ static const struct vfs_ops posix_ops = {
 	.path = posix_path,
 	.set_path = posix_set_path,
 	.share_close = posix_share_close,
+	.list_streams = posix_list_streams,
+	.rename_stream = posix_rename_stream,
+	.drop_streams = posix_drop_streams,
+	.get_eas = posix_get_eas,
+	.set_ea = posix_set_ea,
+	.copy_range = posix_copy_range,
+	.zero_range = posix_zero_range,
+	.alloc_ranges = posix_alloc_ranges,
+	.set_sparse = posix_set_sparse,
+	.watch = posix_watch,
 };
 
 struct vfs_share *vfs_posix_share_open(const char *dir, bool read_only, char *err, size_t errlen)

@@ -28,6 +28,7 @@ struct vfs_stat {
 	uint64_t write_time;
 	uint64_t change_time;
 	uint32_t attributes;   /* DOS attributes (FILE_ATTRIBUTE_*) */
+	uint32_t ea_size;      /* size of the file's EAs as a FILE_FULL_EA_INFORMATION list */
 };
 
 /* Arguments of an open.  path is UTF-8, '/'-separated, relative to the
@@ -42,6 +43,33 @@ struct vfs_open_args {
 	bool write;             /* needs write access to data (or truncation) */
 	uint32_t attributes;    /* FileAttributes for a new file */
 	uint64_t allocation;    /* initial allocation hint (0 = none) */
+	/* A named data stream of path (see "Streams" below), NULL for the
+	 * file itself.  The disposition applies to the stream; the file is
+	 * created (as a plain file) if missing and the disposition creates. */
+	const char *stream;
+};
+
+/* Streams.  A named data stream lives in an xattr of its file
+ * (user.DAXSMB.stream.NAME, value = the stream's bytes), so a stream is at
+ * most VFS_STREAM_MAX bytes and the file system may allow less (ext4
+ * without ea_inode keeps all of a file's xattrs in one block, ~4 KiB):
+ * writes past either limit fail with STATUS_DISK_FULL.  Names compare
+ * without case; a stream handle reads, writes, truncates and unlinks the
+ * stream, and its metadata calls (times, attributes, EAs) act on the file.
+ * Its fstat is the file's with size and alloc of the stream. */
+#define VFS_STREAM_MAX 65536u
+struct vfs_stream_info {
+	char *name;             /* UTF-8, as created */
+	uint64_t size;
+};
+
+/* Extended attributes (MS-FSCC 2.4.15), in xattrs user.DAXSMB.ea.NAME;
+ * names are stored upper case (EA names compare without case). */
+#define VFS_EA_NAME_MAX 240u
+struct vfs_ea {
+	char *name;
+	uint8_t *value;
+	size_t len;
 };
 
 /* One entry of a directory listing ("." and ".." are not included). */
@@ -57,6 +85,11 @@ struct vfs_statfs {
 	uint64_t avail_blocks;
 	uint32_t max_name_len;
 	uint64_t fs_id;
+};
+
+/* A byte range (alloc_ranges). */
+struct vfs_range {
+	uint64_t off, len;
 };
 
 /* Time fields in set_times: 0 means "do not change". */
@@ -123,6 +156,47 @@ struct vfs_ops {
 	/* Tells a handle its file was renamed through another handle. */
 	NTSTATUS (*set_path)(struct vfs_handle *h, const char *path);
 	void (*share_close)(struct vfs_share *s);
+	/* Lists the named streams of the handle's file (not "::$DATA"). */
+	NTSTATUS (*list_streams)(struct vfs_handle *h, struct vfs_stream_info **out, size_t *count);
+	/* Renames the stream of a stream handle to name; an existing stream
+	 * of that name is OBJECT_NAME_COLLISION unless replace. */
+	NTSTATUS (*rename_stream)(struct vfs_handle *h, const char *name, bool replace);
+	/* Removes every named stream of the file (overwrite, supersede). */
+	NTSTATUS (*drop_streams)(struct vfs_handle *h);
+	/* The file's EAs, in storage order (freed with vfs_eas_free).
+	 * STATUS_EAS_NOT_SUPPORTED when the file system has no user xattrs. */
+	NTSTATUS (*get_eas)(struct vfs_handle *h, struct vfs_ea **out, size_t *count);
+	/* Sets EA name (upper case, valid) to value; len 0 removes it. */
+	NTSTATUS (*set_ea)(struct vfs_handle *h, const char *name, const void *value, size_t len);
+	/* ---- server-side copy, sparse files, change notify (smb2_ioctl.c,
+	 * notify.c).  Optional: the server falls back when an op is NULL or
+	 * answers STATUS_NOT_SUPPORTED. ---- */
+	/* Copies up to len bytes of src at src_off to dst at dst_off inside
+	 * the file system (copy_file_range); *done gets the count, short only
+	 * at src's end of file.  Both handles are of this backend; ranges of
+	 * one file must not overlap (the server copies those itself). */
+	NTSTATUS (*copy_range)(struct vfs_handle *src, uint64_t src_off, struct vfs_handle *dst,
+			       uint64_t dst_off, uint64_t len, uint64_t *done);
+	/* Makes [off, off + len) read as zeros without changing the size
+	 * (FSCTL_SET_ZERO_DATA): deallocated in a file marked sparse, still
+	 * allocated in others (as NTFS). */
+	NTSTATUS (*zero_range)(struct vfs_handle *h, uint64_t off, uint64_t len);
+	/* The allocated ranges (SEEK_DATA/SEEK_HOLE) that meet [off, off +
+	 * len), clipped to it and to the end of file, in order: at most max
+	 * into out; *count gets how many, *more whether others follow.  A
+	 * file not marked sparse is one range (as NTFS reports it). */
+	NTSTATUS (*alloc_ranges)(struct vfs_handle *h, uint64_t off, uint64_t len,
+				 struct vfs_range *out, size_t max, size_t *count, bool *more);
+	/* Sets or clears FILE_ATTRIBUTE_SPARSE_FILE, kept with the DOS
+	 * attributes (a client's SET_INFO cannot set it). */
+	NTSTATUS (*set_sparse)(struct vfs_handle *h, bool sparse);
+	/* Adds inotify watches (mask) on the inotify instance ifd: on the
+	 * directory sub below the handle's directory ("" for itself), and with
+	 * tree on every directory below that (symlinks not followed).  Each
+	 * watch is reported through added(arg, wd, path below the handle's
+	 * directory, "" for itself). */
+	NTSTATUS (*watch)(struct vfs_handle *h, const char *sub, bool tree, int ifd, uint32_t mask,
+			  void (*added)(void *arg, int wd, const char *path), void *arg);
 };
 
 /* A share's storage root. */
@@ -144,5 +218,10 @@ struct vfs_share *vfs_pmem_share_open(const char *dir, bool read_only, char *err
 
 NTSTATUS vfs_errno_to_status(int err);
 void vfs_dirents_free(struct vfs_dirent *d, size_t count);
+void vfs_streams_free(struct vfs_stream_info *s, size_t count);
+void vfs_eas_free(struct vfs_ea *e, size_t count);
+/* The size of EAs (names of the given lengths, values of the given sizes)
+ * as a FILE_FULL_EA_INFORMATION list: what EaSize reports. */
+uint32_t vfs_ea_list_size(const size_t *name_len, const size_t *value_len, size_t count);
 
 #endif

@@ -88,19 +88,32 @@ bool vfs_dosattrib_decode(const void *p, size_t n, struct vfs_dosattrib *out)
 		out->attributes = get_le32(b);
 		return true;
 	}
-	if (n != VFS_DOSATTRIB_LEN)
+	if (n != VFS_DOSATTRIB_LEN && n != VFS_DOSATTRIB_LEN_V1)
 		return false;
 	out->attributes = get_le32(b);
 	out->valid = get_le32(b + 4) & (VFS_DOSATTRIB_HAS_ATTRIBUTES | VFS_DOSATTRIB_HAS_CRTIME);
 	out->creation_time = get_le64(b + 8);
+	if (n == VFS_DOSATTRIB_LEN && (get_le32(b + 4) & VFS_DOSATTRIB_HAS_CHANGE)) {
+		out->valid |= VFS_DOSATTRIB_HAS_CHANGE;
+		out->change_time = get_le64(b + 16);
+		out->change_stamp = get_le64(b + 24);
+	}
 	return true;
 }
 
-void vfs_dosattrib_encode(const struct vfs_dosattrib *d, uint8_t out[VFS_DOSATTRIB_LEN])
+size_t vfs_dosattrib_encode(const struct vfs_dosattrib *d, uint8_t out[VFS_DOSATTRIB_LEN])
 {
 	put_le32(out, d->attributes);
 	put_le32(out + 4, d->valid);
 	put_le64(out + 8, d->creation_time);
+	/* The short form unless a change time is kept: the value then still
+	 * fits the inode's own xattr space on ext4, where a spill to an
+	 * xattr block would show as allocation of an empty file. */
+	if (!(d->valid & VFS_DOSATTRIB_HAS_CHANGE))
+		return VFS_DOSATTRIB_LEN_V1;
+	put_le64(out + 16, d->change_time);
+	put_le64(out + 24, d->change_stamp);
+	return VFS_DOSATTRIB_LEN;
 }
 
 static uint64_t nt_of(const struct statx_timestamp *t)
@@ -114,7 +127,8 @@ void vfs_stat_from_statx(struct vfs_stat *st, const struct statx *stx,
 {
 	memset(st, 0, sizeof(*st));
 	st->size = stx->stx_size;
-	st->alloc = stx->stx_blocks * 512;
+	/* Directories report no allocation, as on NTFS (and in Samba). */
+	st->alloc = S_ISDIR(stx->stx_mode) ? 0 : stx->stx_blocks * 512;
 	st->file_id = stx->stx_ino;
 	st->dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
 	st->nlink = stx->stx_nlink;
@@ -122,7 +136,12 @@ void vfs_stat_from_statx(struct vfs_stat *st, const struct statx *stx,
 	st->is_dir = S_ISDIR(stx->stx_mode);
 	st->access_time = nt_of(&stx->stx_atime);
 	st->write_time = nt_of(&stx->stx_mtime);
+	/* Linux cannot set ctime: a ChangeTime the client set is kept in the
+	 * xattr with the mtime it was set at, and stands until the next write
+	 * moves mtime on (a write changes ChangeTime on Windows too). */
 	st->change_time = nt_of(&stx->stx_ctime);
+	if ((d->valid & VFS_DOSATTRIB_HAS_CHANGE) && d->change_stamp == st->write_time)
+		st->change_time = d->change_time;
 	if (d->valid & VFS_DOSATTRIB_HAS_CRTIME)
 		st->creation_time = d->creation_time;
 	else if (stx->stx_mask & STATX_BTIME)

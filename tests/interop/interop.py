@@ -468,6 +468,14 @@ def read_only_handle_cannot_modify(srv):
 
 
 @test
+def lease_break_two_clients(srv):
+    """Issue 5: A holds an RWH lease and cached data; B's open waits for the
+    break; A writes its cache, flushes and acknowledges; B reads A's data."""
+    import lease_twoclient
+    lease_twoclient.run(srv.port, "alice", "Secret-1")
+
+
+@test
 def impacket_wrong_password(srv):
     from impacket.smbconnection import SMBConnection, SessionError
     c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port)

@@ -46,7 +46,7 @@ static void test_paths(void **state)
 		{"a\\.\\b", STATUS_OBJECT_NAME_INVALID, NULL},
 		{"..", STATUS_OBJECT_PATH_SYNTAX_BAD, NULL},
 		{"a\\..\\..\\etc", STATUS_OBJECT_PATH_SYNTAX_BAD, NULL},
-		{"a/b", STATUS_OBJECT_NAME_INVALID, NULL},
+		{"a/b", STATUS_SUCCESS, "a/b"},         /* '/' separates, as in Samba */
 		{"a*", STATUS_OBJECT_NAME_INVALID, NULL},
 		{"a?", STATUS_OBJECT_NAME_INVALID, NULL},
 		{"x:stream", STATUS_OBJECT_NAME_INVALID, NULL},
@@ -66,6 +66,66 @@ static void test_paths(void **state)
 			assert_null(out);
 		free(out);
 	}
+}
+
+/* Stream suffixes (MS-FSCC 2.1.5.1). */
+static void test_stream_names(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		NTSTATUS st;
+		const char *path, *stream;
+		bool data;
+	} t[] = {
+		{"f:s", STATUS_SUCCESS, "f", "s", false},
+		{"d\\f:Stream One:$DaTa", STATUS_SUCCESS, "d/f", "Stream One", false},
+		{"f::$DATA", STATUS_SUCCESS, "f", NULL, true},
+		{"f:\x05Stream\n One", STATUS_SUCCESS, "f", "\x05Stream\n One", false},
+		{"f:?Stream*", STATUS_SUCCESS, "f", "?Stream*", false},
+		{"f:", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"f:s:", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"f:s:$FOO", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"f:s:?D*a", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"f:s:$DATA:x", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"f:a/b", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"f:a\\b", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"d:x\\f", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"d\\f*:s", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{":s", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+		{"f::$INDEX_ALLOCATION", STATUS_OBJECT_NAME_INVALID, NULL, NULL, false},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint8_t b[1024];
+		size_t n = u16(t[i].in, b);
+		struct srv_name nm;
+		NTSTATUS st = srv_name_from_wire(b, n, &nm);
+		if (st != t[i].st)
+			fail_msg("'%s': 0x%08x, expected 0x%08x", t[i].in, st, t[i].st);
+		if (!st) {
+			assert_string_equal(nm.path, t[i].path);
+			if (t[i].stream)
+				assert_string_equal(nm.stream, t[i].stream);
+			else
+				assert_null(nm.stream);
+			assert_int_equal(nm.data_suffix, t[i].data);
+		} else {
+			assert_null(nm.path);
+			assert_null(nm.stream);
+		}
+		srv_name_free(&nm);
+	}
+	/* The old entry point refuses named streams. */
+	char *out = NULL;
+	assert_int_equal(conv("f:s", &out), STATUS_OBJECT_NAME_INVALID);
+	assert_null(out);
+	/* A stream name that cannot fit an xattr name. */
+	char big[300] = "f:";
+	memset(big + 2, 's', 240);
+	big[242] = 0;
+	uint8_t b[1024];
+	struct srv_name nm;
+	assert_int_equal(srv_name_from_wire(b, u16(big, b), &nm), STATUS_OBJECT_NAME_INVALID);
 }
 
 static void test_path_bad_utf16(void **state)
@@ -170,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_path_bad_utf16),
+		cmocka_unit_test(test_stream_names),
 		cmocka_unit_test(test_wildcards),
 		cmocka_unit_test(test_idtab),
 		cmocka_unit_test(test_addr_limits),
