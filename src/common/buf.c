@@ -21,13 +21,17 @@ void buf_free(struct buf *b)
 uint8_t *buf_reserve(struct buf *b, size_t n)
 {
 	uint8_t *p = buf_reserve_uninit(b, n);
-	if (p)
+	if (p && n)
 		memset(p, 0, n);
 	return p;
 }
 
 uint8_t *buf_reserve_uninit(struct buf *b, size_t n)
 {
+	/* Nothing to reserve: no pointer arithmetic on a buffer that may have
+	 * no storage yet (found by fuzz_server). */
+	if (n == 0)
+		return b->err || !b->p ? NULL : b->p + b->len;
 	if (b->err || n > b->max - b->len) {
 		b->err = true;
 		return NULL;

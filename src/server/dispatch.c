@@ -416,11 +416,12 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 			st = STATUS_INVALID_PARAMETER;
 		if (!st && !c->negotiated && cmd != SMB2_NEGOTIATE)
 			st = STATUS_INVALID_PARAMETER;
-		if (!st && row->struct_size &&
-		    get_le16(frame + off + SMB2_HDR_SIZE) != row->struct_size &&
-		    mlen >= SMB2_HDR_SIZE + 2)
-			st = STATUS_INVALID_PARAMETER;
+		/* The length first: a bare header has no StructureSize to read
+		 * (found by fuzz_server: a 2-byte over-read). */
 		if (!st && mlen < SMB2_HDR_SIZE + 2)
+			st = STATUS_INVALID_PARAMETER;
+		if (!st && row->struct_size &&
+		    get_le16(frame + off + SMB2_HDR_SIZE) != row->struct_size)
 			st = STATUS_INVALID_PARAMETER;
 
 		/* Session: looked up and checked for every command anew (STYLE 6). */
