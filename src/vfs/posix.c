@@ -7,6 +7,7 @@
  * and nowhere else (STYLE 5). */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,29 +110,216 @@ static NTSTATUS open_parent(int root_fd, const char *path, int *pfd, const char 
 /* Finds in directory dir (share-relative, on-disk spelling) an entry equal
  * to name ignoring case.  0 with *found malloc'd, or -errno (-ENOENT when
  * there is none). */
+/* ---- case-insensitive lookups: a per-directory index of names ----
+ * A lookup that misses on the exact name asks whether the directory holds
+ * the name in another case.  Scanning the directory every time makes
+ * creating n files in one directory cost n^2; instead each directory's
+ * names are indexed by their upper-cased form, valid while the
+ * directory's mtime is what it was when the index was built, and kept
+ * current by our own creates (ci_note_created).  A change from outside
+ * moves the mtime and the next miss rebuilds the index. */
+
+#define CI_MAX_DIRS 64
+
+struct ci_name {
+	struct ci_name *next;
+	uint32_t h;
+	char *real;
+};
+
+struct ci_dir {
+	struct ci_dir *next;
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	uint64_t used;
+	size_t nb, count;
+	struct ci_name **b;
+};
+
+static pthread_mutex_t ci_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ci_dir *ci_dirs;
+static size_t ci_ndirs;
+static uint64_t ci_clock;
+
+static uint32_t ci_hash(const char *s)
+{
+	const char *end = s + strlen(s);
+	uint32_t h = 2166136261u;
+	while (s < end) {
+		uint32_t c = utf8_next(&s, end);
+		if (c == 0xFFFFFFFFu)
+			break;
+		c = unicode_toupper(c);
+		h = (h ^ c) * 16777619u;
+	}
+	return h;
+}
+
+static void ci_dir_free(struct ci_dir *d)
+{
+	for (size_t i = 0; i < d->nb; i++) {
+		for (struct ci_name *n = d->b[i], *next; n; n = next) {
+			next = n->next;
+			free(n->real);
+			free(n);
+		}
+	}
+	free(d->b);
+	free(d);
+}
+
+static void ci_insert(struct ci_dir *d, const char *real)
+{
+	if (d->count >= d->nb) {
+		size_t nb = d->nb ? d->nb * 2 : 64;
+		struct ci_name **b = calloc(nb, sizeof(*b));
+		if (!b)
+			return;
+		for (size_t i = 0; i < d->nb; i++) {
+			for (struct ci_name *n = d->b[i], *next; n; n = next) {
+				next = n->next;
+				n->next = b[n->h % nb];
+				b[n->h % nb] = n;
+			}
+		}
+		free(d->b);
+		d->b = b;
+		d->nb = nb;
+	}
+	struct ci_name *n = malloc(sizeof(*n));
+	if (!n || !(n->real = strdup(real))) {
+		free(n);
+		return;
+	}
+	n->h = ci_hash(real);
+	n->next = d->b[n->h % d->nb];
+	d->b[n->h % d->nb] = n;
+	d->count++;
+}
+
+static const char *ci_lookup(const struct ci_dir *d, const char *name)
+{
+	if (!d->nb)
+		return NULL;
+	uint32_t h = ci_hash(name);
+	for (const struct ci_name *n = d->b[h % d->nb]; n; n = n->next)
+		if (n->h == h && utf8_casecmp(n->real, name) == 0)
+			return n->real;
+	return NULL;
+}
+
+/* Under ci_mu: the index of (dev, ino), or NULL. */
+static struct ci_dir **ci_slot(dev_t dev, ino_t ino)
+{
+	for (struct ci_dir **p = &ci_dirs; *p; p = &(*p)->next)
+		if ((*p)->dev == dev && (*p)->ino == ino)
+			return p;
+	return NULL;
+}
+
+static bool ts_eq(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* Installs d in place of any older index of its directory, evicting the
+ * least recently used index beyond CI_MAX_DIRS.  Under ci_mu. */
+static void ci_install(struct ci_dir *d)
+{
+	struct ci_dir **old = ci_slot(d->dev, d->ino);
+	if (old) {
+		struct ci_dir *o = *old;
+		*old = o->next;
+		ci_dir_free(o);
+		ci_ndirs--;
+	}
+	if (ci_ndirs == CI_MAX_DIRS) {
+		struct ci_dir **lru = &ci_dirs;
+		for (struct ci_dir **p = &ci_dirs; *p; p = &(*p)->next)
+			if ((*p)->used < (*lru)->used)
+				lru = p;
+		struct ci_dir *o = *lru;
+		*lru = o->next;
+		ci_dir_free(o);
+		ci_ndirs--;
+	}
+	d->next = ci_dirs;
+	ci_dirs = d;
+	ci_ndirs++;
+}
+
+/* After we created `name` in the directory pfd: record it, if the index
+ * was current just before (before = the directory's mtime then). */
+static void ci_note_created(int pfd, const struct timespec *before, const char *name)
+{
+	struct stat st;
+	if (fstat(pfd, &st) < 0)
+		return;
+	pthread_mutex_lock(&ci_mu);
+	struct ci_dir **p = ci_slot(st.st_dev, st.st_ino);
+	if (p && ts_eq((*p)->mtime, *before)) {
+		ci_insert(*p, name);
+		(*p)->mtime = st.st_mtim;
+	}
+	pthread_mutex_unlock(&ci_mu);
+}
+
 static int ci_find(int root_fd, const char *dir, const char *name, char **found)
 {
 	int fd = vfs_openat2(root_fd, dir, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return -errno;
-	DIR *d = fdopendir(fd);
-	if (!d) {
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
 		return -e;
 	}
 	int ret = -ENOENT;
+	pthread_mutex_lock(&ci_mu);
+	struct ci_dir **p = ci_slot(st.st_dev, st.st_ino);
+	if (p && ts_eq((*p)->mtime, st.st_mtim)) {
+		(*p)->used = ++ci_clock;
+		const char *real = ci_lookup(*p, name);
+		if (real) {
+			*found = strdup(real);
+			ret = *found ? 0 : -ENOMEM;
+		}
+		pthread_mutex_unlock(&ci_mu);
+		close(fd);
+		return ret;
+	}
+	pthread_mutex_unlock(&ci_mu);
+	/* Build the index from a scan; the mtime read before the scan makes
+	 * any change during it invalidate the index. */
+	struct ci_dir *d = calloc(1, sizeof(*d));
+	DIR *dd = d ? fdopendir(fd) : NULL;
+	if (!dd) {
+		int e = d ? errno : ENOMEM;
+		free(d);
+		close(fd);
+		return -e;
+	}
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	d->mtime = st.st_mtim;
 	struct dirent *de;
-	while ((de = readdir(d))) {
+	while ((de = readdir(dd))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (utf8_casecmp(de->d_name, name) == 0) {
-			*found = strdup(de->d_name);
-			ret = *found ? 0 : -ENOMEM;
-			break;
-		}
+		ci_insert(d, de->d_name);
 	}
-	closedir(d);
+	closedir(dd);
+	pthread_mutex_lock(&ci_mu);
+	const char *real = ci_lookup(d, name);
+	if (real) {
+		*found = strdup(real);
+		ret = *found ? 0 : -ENOMEM;
+	}
+	d->used = ++ci_clock;
+	ci_install(d);
+	pthread_mutex_unlock(&ci_mu);
 	return ret;
 }
 
@@ -342,6 +530,8 @@ static NTSTATUS create_new(struct posix_share *ps, const char *path,
 	NTSTATUS st = open_parent(ps->pub.root_fd, path, &pfd, &name);
 	if (st)
 		return st;
+	struct stat pst;
+	bool have_before = !ps->pub.case_sensitive && fstat(pfd, &pst) == 0;
 	if (a->directory) {
 		if (mkdirat(pfd, name, 0777) < 0) {
 			int e = errno;
@@ -360,6 +550,8 @@ static NTSTATUS create_new(struct posix_share *ps, const char *path,
 			*retry = true;
 	}
 	int e = errno;
+	if (fd >= 0 && have_before)
+		ci_note_created(pfd, &pst.st_mtim, name);
 	close(pfd);
 	if (fd < 0)
 		return vfs_errno_to_status(e);
