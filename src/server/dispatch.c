@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "proto/transform.h"
+#include "server/durable.h"
 #include "server/srv.h"
 
 struct cmd_row {
@@ -74,10 +75,10 @@ struct srv_open *srv_open_lookup(struct srv_req *r, const struct smb2_fileid *fi
 	 * for the related requests after it (smbtorture compound.invalid3). */
 	if (!related && r->compound_fid)
 		*r->compound_fid_state = CFID_INVALID;
-	if (!r->sess || f.persistent != f.volatile_)
+	if (!r->sess)
 		return NULL;
 	struct srv_open *o = idtab_get(&r->sess->opens, f.volatile_);
-	if (!o || o->tree != r->tree)
+	if (!o || o->tree != r->tree || f.persistent != srv_durable_pid(o))
 		return NULL;
 	if (o->pending_path)
 		srv_open_sync_path(o);

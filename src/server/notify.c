@@ -1,5 +1,6 @@
 /* CHANGE_NOTIFY on inotify: see notify.h for the threads and rules. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/utf16.h"
+#include "server/file.h"
 #include "server/fsctl.h"
 #include "server/loop.h"
 #include "server/notify.h"
@@ -297,8 +299,11 @@ static void handle_event(const struct inotify_event *e, const struct inotify_eve
 	} else if (e->mask & IN_DELETE) {
 		action = FILE_ACTION_REMOVED;
 	} else if (e->mask & IN_MOVED_FROM) {
-		/* A rename inside what we watch pairs with the next event. */
-		bool paired = next && (next->mask & IN_MOVED_TO) && next->cookie == e->cookie;
+		/* A rename within one directory pairs with the next event; a
+		 * move to another directory is a removal here and an addition
+		 * there, as Windows reports it. */
+		bool paired = next && (next->mask & IN_MOVED_TO) && next->cookie == e->cookie &&
+			      next->wd == e->wd;
 		action = paired ? FILE_ACTION_RENAMED_OLD_NAME : FILE_ACTION_REMOVED;
 		nt.moved_cookie = paired ? e->cookie : 0;
 	} else if (e->mask & IN_MOVED_TO) {
@@ -331,40 +336,53 @@ static void handle_event(const struct inotify_event *e, const struct inotify_eve
 	}
 }
 
-static void *watcher_main(void *arg)
+/* nt.mu held: reads and handles every event queued now.  Reads happen
+ * only under the lock, so once a caller holds it, every change the kernel
+ * queued before is in the buffers (a request that follows a change made
+ * through SMB sees that change, as in Windows). */
+static bool drain_events(void)
 {
-	(void)arg;
-	char *buf = malloc(EVENT_BUF);
-	if (!buf)
-		return NULL;
+	static char buf[EVENT_BUF] __attribute__((aligned(__alignof__(struct inotify_event))));
 	for (;;) {
-		ssize_t n = read(nt.fd, buf, EVENT_BUF);
+		ssize_t n = read(nt.fd, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN)
+				return true;
 			LOG_ERR("change notify: reading inotify failed: %s", strerror(errno));
-			break;
+			return false;
 		}
-		pthread_mutex_lock(&nt.mu);
 		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
-			struct inotify_event e;
-			memcpy(&e, buf + off, sizeof(e));
-			const struct inotify_event *ep = (const void *)(buf + off);
-			off += (ssize_t)(sizeof(e) + e.len);
+			const struct inotify_event *e = (const void *)(buf + off);
+			off += (ssize_t)(sizeof(*e) + e->len);
 			const struct inotify_event *next = NULL;
 			if (off + (ssize_t)sizeof(struct inotify_event) <= n)
 				next = (const void *)(buf + off);
-			handle_event(ep, next);
+			handle_event(e, next);
 		}
-		pthread_mutex_unlock(&nt.mu);
 	}
-	free(buf);
+}
+
+static void *watcher_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct pollfd p = {nt.fd, POLLIN, 0};
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		pthread_mutex_lock(&nt.mu);
+		bool ok = drain_events();
+		pthread_mutex_unlock(&nt.mu);
+		if (!ok)
+			break;
+	}
 	return NULL;
 }
 
 static void start_once(void)
 {
-	nt.fd = inotify_init1(IN_CLOEXEC);
+	nt.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (nt.fd < 0) {
 		LOG_ERR("change notify: inotify_init1: %s", strerror(errno));
 		return;
@@ -537,7 +555,12 @@ static NTSTATUS watch_new(struct srv_req *r, struct srv_open *o,
 	w->next = nt.watches;
 	nt.watches = w;
 	pthread_mutex_unlock(&nt.mu);
+	/* Under the file's lock: another loop's close may look (below). */
+	if (o->file)
+		pthread_mutex_lock(&o->file->mu);
 	o->notify = w;
+	if (o->file)
+		pthread_mutex_unlock(&o->file->mu);
 	NTSTATUS st = ops->watch(o->h, "", w->tree, nt.fd, WATCH_MASK, reg_added, w);
 	if (st) {
 		notify_open_close(o);
@@ -558,6 +581,7 @@ NTSTATUS notify_request(struct srv_req *r, struct srv_open *o,
 	if (!w->pending) {
 		/* What happened since the last request answers this one. */
 		pthread_mutex_lock(&nt.mu);
+		(void)drain_events();
 		bool deleted = w->deleted;
 		bool have = w->overflow || w->changes.len;
 		struct buf got = {0};
@@ -596,12 +620,39 @@ NTSTATUS notify_request(struct srv_req *r, struct srv_open *o,
 	return STATUS_PENDING;
 }
 
+/* A directory becomes delete-pending as o closes: the handles watching
+ * it, on any loop, end their requests with STATUS_DELETE_PENDING
+ * (MS-FSA 2.1.5.4), without waiting for its last close. */
+static void file_deleting(struct srv_open *o)
+{
+	struct srv_file *f = o->file;
+	pthread_mutex_lock(&f->mu);
+	if (f->delete_pending || o->delete_on_close) {
+		for (struct srv_open *x = f->opens; x; x = x->fnext) {
+			struct notify_watch *w = x->notify; /* set and cleared under f->mu */
+			if (x == o || !w)
+				continue;
+			pthread_mutex_lock(&nt.mu);
+			w->deleted = true;
+			schedule(w);
+			pthread_mutex_unlock(&nt.mu);
+		}
+	}
+	pthread_mutex_unlock(&f->mu);
+}
+
 void notify_open_close(struct srv_open *o)
 {
+	if (o->is_dir && o->file)
+		file_deleting(o);
 	struct notify_watch *w = o->notify;
 	if (!w)
 		return;
+	if (o->file)
+		pthread_mutex_lock(&o->file->mu);
 	o->notify = NULL;
+	if (o->file)
+		pthread_mutex_unlock(&o->file->mu);
 	/* MS-SMB2 3.3.5.10: waiting requests of a closed handle. */
 	while (w->pending) {
 		struct notify_req *q = w->pending;

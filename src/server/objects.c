@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "common/log.h"
+#include "server/durable.h"
 #include "server/lock.h"
 #include "server/notify.h"
 #include "server/oplock.h"
@@ -156,12 +157,25 @@ static void open_free(struct srv_open *o)
 
 void srv_open_close(struct srv_session *s, struct srv_open *o)
 {
+	srv_durable_forget(o);  /* durable.c: a closed open is not kept */
 	idtab_del(&s->opens, o->id);
 	o->tree = NULL;
 	srv_lock_close_open(o); /* byte-range locks go with the handle */
 	notify_open_close(o);   /* waiting CHANGE_NOTIFYs end (notify.c) */
 	if (o->refs) {
 		/* Async work still uses the handle: the last put closes it. */
+		o->orphan = true;
+		return;
+	}
+	open_free(o);
+}
+
+/* durable.c: closes a durable open no session holds any more. */
+void srv_open_close_detached(struct srv_open *o)
+{
+	srv_lock_close_open(o);
+	notify_open_close(o);   /* its watch goes too (notify.c) */
+	if (o->refs) {
 		o->orphan = true;
 		return;
 	}
@@ -192,6 +206,7 @@ void srv_tree_destroy(struct srv_session *s, struct srv_tree *t)
 
 void srv_session_destroy(struct srv_conn *c, struct srv_session *s)
 {
+	srv_durable_session_unregister(s->id); /* durable.c: PreviousSessionId */
 	while (s->ntrees)
 		srv_tree_destroy(s, s->trees[0]);
 	idtab_free(&s->opens);
@@ -211,6 +226,7 @@ void srv_session_destroy(struct srv_conn *c, struct srv_session *s)
 void srv_conn_cleanup(struct srv_conn *c)
 {
 	srv_oplock_conn_gone(c);
+	srv_durable_conn_lost(c); /* durable.c: durable opens outlive c */
 	while (c->nsessions)
 		srv_session_destroy(c, c->sessions[0]);
 }

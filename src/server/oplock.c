@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "server/durable.h"
 #include "server/loop.h"
 #include "server/srv.h"
 
@@ -261,7 +262,7 @@ static void notify_oplock(const struct srv_open *o, uint8_t level)
 {
 	struct buf b;
 	buf_init(&b, 64);
-	struct smb2_oplock_break ob = {level, {o->id, o->id}};
+	struct smb2_oplock_break ob = {level, {srv_durable_pid(o), o->id}};
 	smb2_encode_oplock_break(&b, &ob);
 	post_note(o, false, &b);
 	buf_free(&b);
@@ -339,6 +340,18 @@ static void break_lease(struct srv_file *f, struct srv_lease *l, uint32_t to)
 /* Under f->mu: breaks e's caching to `to` (lease bits). */
 static void break_open(struct srv_file *f, struct srv_open *e, uint32_t to)
 {
+	if (!e->loop) {
+		/* durable.c: a disconnected durable open (no loop) cannot
+		 * acknowledge; its caching goes at once (MS-SMB2 3.3.4.6,
+		 * 3.3.4.7). */
+		if (e->lease && !e->lease->breaking && (e->lease->state & ~to)) {
+			e->lease->state &= to;
+			e->lease->epoch++;
+		} else if (!e->lease) {
+			e->oplock = (to & R) && e->oplock ? SMB2_OPLOCK_LEVEL_II : SMB2_OPLOCK_LEVEL_NONE;
+		}
+		return;
+	}
 	if (e->lease) {
 		break_lease(f, e->lease, to);
 		return;
@@ -461,8 +474,8 @@ NTSTATUS srv_oplock_check(struct srv_req *r, struct srv_file *f, struct srv_open
 			if (!e->lease)
 				to &= ~(H | W);
 			break_open(f, e, to);
-			if (et & mask)
-				delay = true;
+			if (open_state(e) & mask)
+				delay = true; /* the break waits for an acknowledgment */
 			if (breaking && !first)
 				delay = true;
 		}
@@ -965,4 +978,21 @@ static void *timer_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* ---- durable handles (durable.c) ---- */
+
+uint32_t srv_oplock_state(const struct srv_open *o)
+{
+	return open_state(o);
+}
+
+bool srv_oplock_lease_is(const struct srv_open *o, const uint8_t *guid, const uint8_t *key)
+{
+	return o->lease && same_key(o->lease, guid, key);
+}
+
+bool srv_oplock_breaking(const struct srv_open *o)
+{
+	return o->lease ? o->lease->breaking : o->oplock_breaking;
 }

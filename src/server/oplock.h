@@ -77,4 +77,11 @@ void srv_oplock_contend(struct srv_open *o);
 /* On c's loop as it goes: its waiting CREATEs end. */
 void srv_oplock_conn_gone(struct srv_conn *c);
 
+/* durable.c, under o->file->mu: o's caching in lease terms (RWH bits). */
+uint32_t srv_oplock_state(const struct srv_open *o);
+/* Whether o holds the lease (ClientGuid guid, LeaseKey key). */
+bool srv_oplock_lease_is(const struct srv_open *o, const uint8_t *guid, const uint8_t *key);
+/* Whether a break of o's caching waits for an acknowledgment. */
+bool srv_oplock_breaking(const struct srv_open *o);
+
 #endif

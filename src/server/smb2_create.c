@@ -5,6 +5,8 @@
 #include "common/log.h"
 #include "common/utf16.h"
 #include "proto/fscc.h"
+#include "server/acl.h"
+#include "server/durable.h"
 #include "server/oplock.h"
 #include "server/srv.h"
 
@@ -60,6 +62,19 @@ NTSTATUS smb2_create(struct srv_req *r)
 	struct smb2_create_req rq;
 	if (smb2_decode_create_req(&r->msg, &rq) < 0)
 		return STATUS_INVALID_PARAMETER;
+	/* durable.c: DHnQ/DH2Q asked for; a DHnC/DH2C reconnect (whose other
+	 * fields are ignored, MS-SMB2 3.3.5.9.7) or a replayed DH2Q create is
+	 * answered there. */
+	struct srv_durable_req dq;
+	bool dh_done;
+	NTSTATUS dst = r->tree->share->ipc ? STATUS_SUCCESS : srv_durable_parse(r, &rq, &dq);
+	if (dst)
+		return dst;
+	if (r->tree->share->ipc)
+		memset(&dq, 0, sizeof(dq));
+	dst = srv_durable_reconnect(r, &rq, &dq, &dh_done);
+	if (dh_done)
+		return dst;
 	if (rq.impersonation_level > 3)
 		return STATUS_BAD_IMPERSONATION_LEVEL;
 	if (rq.create_disposition > FILE_OVERWRITE_IF)
@@ -110,8 +125,18 @@ NTSTATUS smb2_create(struct srv_req *r)
 		srv_name_free(&nm);
 		return st;
 	}
+	/* acl.c: a "SecD" context is the new file's security descriptor. */
+	const struct smb2_create_context *secd = NULL;
+	for (uint16_t i = 0; i < rq.context_count; i++)
+		if (ctx_named(&rq.contexts[i], "SecD"))
+			secd = &rq.contexts[i];
+	if (secd && (st = srv_acl_check_secd(secd->data, secd->data_len))) {
+		srv_name_free(&nm);
+		return st;
+	}
 
 	uint32_t access = rq.desired_access;
+	bool want_max = access & MAXIMUM_ALLOWED;
 	if (access & MAXIMUM_ALLOWED)
 		access = (access & ~MAXIMUM_ALLOWED) | r->tree->maximal_access;
 	access = srv_map_generic(access);
@@ -164,12 +189,26 @@ NTSTATUS smb2_create(struct srv_req *r)
 	if (!st && (rq.create_options & FILE_DELETE_ON_CLOSE) &&
 	    (vst.attributes & FILE_ATTRIBUTE_READONLY))
 		st = STATUS_CANNOT_DELETE;
+	/* acl.c: a stored DACL of an existing file decides the access and the
+	 * maximal access (MS-DTYP 2.5.3.2). */
+	uint32_t maximal = r->tree->maximal_access;
+	if (!st && action == FILE_OPENED) {
+		uint32_t acc = want_max ? srv_map_generic(rq.desired_access & ~MAXIMUM_ALLOWED)
+					: access;
+		st = srv_acl_check_open(r, h, &vst, want_max, truncating, &acc, &maximal);
+		if (!st)
+			access = acc;
+	}
 	struct srv_open *o = st ? NULL : calloc(1, sizeof(*o));
 	/* A stream open is its own file for sharing (streams.c). */
 	struct srv_file *f = !o ? NULL : stream ? srv_file_get_stream(vst.dev, vst.file_id, stream)
 						: srv_file_get(vst.dev, vst.file_id);
 	if (!f) {
 		free(o);
+		/* A file refused right after it was created is not left
+		 * behind (smbtorture smb2.delete-on-close-perms.READONLY). */
+		if (st && action == FILE_CREATED && !stream)
+			(void)vs->ops->unlink(h);
 		vs->ops->close(h);
 		srv_name_free(&nm);
 		return st ? st : STATUS_NO_MEMORY;
@@ -189,6 +228,7 @@ NTSTATUS smb2_create(struct srv_req *r)
 	if (stream)
 		st = srv_stream_attach(o, vst.dev, vst.file_id, stream);
 	srv_name_free(&nm);
+	srv_durable_purge(f, access, rq.share_access, disp); /* durable.c */
 	pthread_mutex_lock(&f->mu);
 	if (!st && f->delete_pending)
 		st = STATUS_DELETE_PENDING;
@@ -242,6 +282,14 @@ NTSTATUS smb2_create(struct srv_req *r)
 			return st;
 		}
 	}
+	/* acl.c: a new file inherits from its parent's DACL and takes SecD. */
+	if (action == FILE_CREATED && !o->stream) {
+		st = srv_acl_new_file(r, h, secd ? secd->data : NULL, secd ? secd->data_len : 0);
+		if (st) {
+			srv_open_close(r->sess, o);
+			return st;
+		}
+	}
 
 	struct smb2_create_resp rs;
 	memset(&rs, 0, sizeof(rs));
@@ -265,7 +313,7 @@ NTSTATUS smb2_create(struct srv_req *r)
 		struct smb2_create_context *y = &rs.contexts[rs.context_count];
 		if (ctx_named(x, "MxAc")) {
 			put_le32(mxac, STATUS_SUCCESS);
-			put_le32(mxac + 4, r->tree->maximal_access);
+			put_le32(mxac + 4, maximal);
 			*y = (struct smb2_create_context){x->name, 4, mxac, 8};
 			rs.context_count++;
 		} else if (ctx_named(x, "QFid")) {
@@ -276,6 +324,8 @@ NTSTATUS smb2_create(struct srv_req *r)
 			rs.context_count++;
 		}
 	}
+	uint8_t dh[8]; /* durable.c: the DHnQ/DH2Q response */
+	srv_durable_grant(r, o, &dq, &rs, dh);
 	uint8_t rqls[SMB2_LEASE_V2_SIZE]; /* oplock.c: the granted lease */
 	if (rs.context_count < SMB2_MAX_CREATE_CONTEXTS &&
 	    srv_oplock_resp_ctx(o, rqls, &rs.contexts[rs.context_count]))

@@ -6,6 +6,7 @@
 
 #include "common/utf16.h"
 #include "proto/fscc.h"
+#include "server/acl.h"
 #include "server/oplock.h"
 #include "server/srv.h"
 
@@ -83,56 +84,6 @@ static NTSTATUS finish_output(struct srv_req *r, struct buf *data, uint32_t max,
 	struct smb2_output_resp rs = {data->p, (uint32_t)data->len};
 	smb2_encode_output_resp(r->out, r->rsp_off, &rs);
 	return st;
-}
-
-/* A self-relative security descriptor (MS-DTYP 2.4.6) with the owner and
- * group of the file as Unix SIDs (S-1-22-1-uid, S-1-22-2-gid) and a DACL
- * granting Everyone the access the share allows.  Full NT ACLs come with
- * the metadata work. */
-static void put_sid(struct buf *b, uint32_t sub1, uint32_t sub2, int count)
-{
-	static const uint8_t unix_auth[6] = {0, 0, 0, 0, 0, 22};
-	static const uint8_t world_auth[6] = {0, 0, 0, 0, 0, 1};
-	buf_u8(b, 1);
-	buf_u8(b, (uint8_t)count);
-	buf_bytes(b, count == 1 ? world_auth : unix_auth, 6);
-	buf_le32(b, sub1);
-	if (count == 2)
-		buf_le32(b, sub2);
-}
-
-static void encode_sd(struct buf *b, uint32_t secinfo, uint32_t uid, uint32_t gid, uint32_t mask)
-{
-	size_t base = b->len;
-	buf_u8(b, 1);           /* Revision */
-	buf_u8(b, 0);           /* Sbz1 */
-	uint16_t control = 0x8000; /* SE_SELF_RELATIVE */
-	if (secinfo & 4)
-		control |= 0x0004; /* SE_DACL_PRESENT */
-	buf_le16(b, control);
-	size_t offs = b->len;
-	buf_zero(b, 16);        /* owner, group, sacl, dacl offsets */
-	if (secinfo & 1) {
-		buf_set_le32(b, offs, (uint32_t)(b->len - base));
-		put_sid(b, 1, uid, 2);
-	}
-	if (secinfo & 2) {
-		buf_set_le32(b, offs + 4, (uint32_t)(b->len - base));
-		put_sid(b, 2, gid, 2);
-	}
-	if (secinfo & 4) {
-		buf_set_le32(b, offs + 12, (uint32_t)(b->len - base));
-		buf_u8(b, 2);   /* AclRevision */
-		buf_u8(b, 0);
-		buf_le16(b, 8 + 20); /* AclSize: header + one ACE with a 12-byte SID */
-		buf_le16(b, 1); /* AceCount */
-		buf_le16(b, 0);
-		buf_u8(b, 0);   /* ACCESS_ALLOWED_ACE_TYPE */
-		buf_u8(b, 0);
-		buf_le16(b, 20);
-		buf_le32(b, mask);
-		put_sid(b, 0, 0, 1);
-	}
 }
 
 static NTSTATUS query_file(struct srv_req *r, struct srv_open *o, const struct smb2_query_info_req *rq,
@@ -230,7 +181,7 @@ static NTSTATUS query_fs(struct srv_req *r, struct srv_open *o, const struct smb
 	fs.volume_label = o->tree->share->name;
 	fs.fs_name = "NTFS";
 	/* CASE_PRESERVED_NAMES | UNICODE_ON_DISK | CASE_SENSITIVE_SEARCH */
-	fs.fs_attributes = 0x00000001 | 0x00000002 | 0x00000004;
+	fs.fs_attributes = 0x00000001 | 0x00000002 | 0x00000004 | 0x00000040; /* + SUPPORTS_SPARSE_FILES */
 	fs.max_name_len = sf.max_name_len ? sf.max_name_len : 255;
 	fs.device_type = 0x00000007; /* FILE_DEVICE_DISK */
 	fs.device_characteristics = 0x00000020; /* FILE_DEVICE_IS_MOUNTED */
@@ -279,10 +230,9 @@ NTSTATUS smb2_query_info(struct srv_req *r)
 			st = STATUS_ACCESS_DENIED;
 			break;
 		}
-		encode_sd(&data, rq.additional_information, getuid(), getgid(),
-			  r->tree->maximal_access);
-		st = STATUS_SUCCESS;
-		if (data.len > rq.output_buffer_length) {
+		/* acl.c: the stored SD, or one from the POSIX owner and mode. */
+		st = srv_acl_query(r, o, rq.additional_information, &data);
+		if (st == STATUS_SUCCESS && data.len > rq.output_buffer_length) {
 			/* MS-SMB2 3.3.5.20.3: say how much is needed. */
 			uint8_t need[4];
 			put_le32(need, (uint32_t)data.len);
@@ -509,7 +459,7 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 	} else if (rq.info_type == SMB2_0_INFO_FILESYSTEM) {
 		st = r->tree->read_only ? STATUS_ACCESS_DENIED : STATUS_NOT_SUPPORTED;
 	} else if (rq.info_type == SMB2_0_INFO_SECURITY) {
-		st = STATUS_NOT_SUPPORTED;
+		st = srv_acl_set(r, o, rq.additional_information, rq.buffer, rq.buffer_len);
 	} else {
 		st = STATUS_INVALID_PARAMETER;
 	}

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "server/durable.h"
 #include "server/srv.h"
 
 static NTSTATUS finish_session(struct srv_conn *c, struct srv_session *s, uint16_t client_sec_mode)
@@ -123,6 +124,9 @@ NTSTATUS smb2_session_setup(struct srv_req *r)
 			srv_session_destroy(c, s);
 			return st;
 		}
+		/* durable.c: MS-SMB2 3.3.5.5.3, the previous session goes. */
+		srv_durable_prev_session(s, rq.previous_session_id);
+		srv_durable_session_register(c, s);
 	}
 	struct smb2_session_setup_resp rs = {0, tok.p, (uint16_t)tok.len};
 	if (s->ident.anonymous)

@@ -74,6 +74,7 @@ struct srv_tree {
 	bool encrypt;                  /* EncryptData: requests must come encrypted */
 };
 
+struct srv_durable;
 struct srv_open {
 	uint64_t id;                   /* volatile id == persistent id */
 	struct srv_tree *tree;         /* NULL once orphaned */
@@ -114,6 +115,7 @@ struct srv_open {
 	/* IOCTL and CHANGE_NOTIFY (smb2_ioctl.c, notify.c) */
 	uint64_t resume_nonce;         /* FSCTL_SRV_REQUEST_RESUME_KEY; 0: none issued */
 	struct notify_watch *notify;   /* CHANGE_NOTIFY state, NULL until the first */
+	struct srv_durable *durable;   /* durable.c: NULL unless durable */
 };
 
 enum sess_state { SESS_IN_PROGRESS, SESS_VALID, SESS_EXPIRED, SESS_LOGGED_OFF };

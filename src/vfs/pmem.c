@@ -1262,6 +1262,26 @@ static NTSTATUS pmem_set_ea(struct vfs_handle *h, const char *name, const void *
 	return inner_ops(ph(h))->set_ea(ph(h)->inner, name, value, len);
 }
 
+static NTSTATUS pmem_get_ntacl(struct vfs_handle *h, uint8_t **out, size_t *len)
+{
+	return inner_ops(ph(h))->get_ntacl(ph(h)->inner, out, len);
+}
+
+static NTSTATUS pmem_set_ntacl(struct vfs_handle *h, const void *sd, size_t len)
+{
+	return inner_ops(ph(h))->set_ntacl(ph(h)->inner, sd, len);
+}
+
+static NTSTATUS pmem_set_owner(struct vfs_handle *h, uint32_t uid, uint32_t gid)
+{
+	return inner_ops(ph(h))->set_owner(ph(h)->inner, uid, gid);
+}
+
+static NTSTATUS pmem_set_mode(struct vfs_handle *h, uint32_t mode)
+{
+	return inner_ops(ph(h))->set_mode(ph(h)->inner, mode);
+}
+
 static void pmem_share_close(struct vfs_share *vs)
 {
 	struct pmem_share *s = (struct pmem_share *)vs;
@@ -1387,6 +1407,10 @@ static const struct vfs_ops pmem_ops = {
 	.alloc_ranges = pmem_alloc_ranges,
 	.set_sparse = pmem_set_sparse,
 	.watch = pmem_watch,
+	.get_ntacl = pmem_get_ntacl,
+	.set_ntacl = pmem_set_ntacl,
+	.set_owner = pmem_set_owner,
+	.set_mode = pmem_set_mode,
 };
 
 /* ---- the share ---- */

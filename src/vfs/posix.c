@@ -449,7 +449,8 @@ static NTSTATUS apply_attributes(struct vfs_handle *h, uint32_t attributes)
 	struct vfs_dosattrib d;
 	load_dosattrib(h, &d);
 	d.valid |= VFS_DOSATTRIB_HAS_ATTRIBUTES;
-	d.attributes = attributes;
+	/* FSCTL_SET_SPARSE owns the sparse flag: SET_INFO keeps it. */
+	d.attributes = attributes | (d.attributes & FILE_ATTRIBUTE_SPARSE_FILE);
 	int r = store_dosattrib(h, &d);
 	bool fallback = r == -EOPNOTSUPP;
 	if (r < 0 && !fallback)
@@ -563,6 +564,10 @@ static NTSTATUS create_new(struct posix_share *ps, const char *path,
 	/* Best effort: the file exists now, failing the open would leave it
 	 * behind for nothing. */
 	uint32_t attrs = a->attributes & vfs_settable_attributes();
+	/* A new file is ARCHIVE whatever else it was created with (MS-FSA
+	 * 2.1.5.1.1: "FileAttributes ... | FILE_ATTRIBUTE_ARCHIVE"). */
+	if (attrs && !a->directory)
+		attrs |= FILE_ATTRIBUTE_ARCHIVE;
 	if (attrs)
 		(void)apply_attributes(*out, attrs);
 	if (!a->directory)
@@ -1475,6 +1480,74 @@ static NTSTATUS posix_set_ea(struct vfs_handle *h, const char *name, const void 
 	return vfs_ea_set(&t, name, value, len);
 }
 
+/* ---- NT security descriptors (issue 6; the server's side is
+ * server/acl.c).  The SD is one xattr of the file; streams share it. ---- */
+
+static NTSTATUS posix_get_ntacl(struct vfs_handle *h, uint8_t **out, size_t *len)
+{
+	char p[64];
+	struct vfs_xt t = handle_xt(h, p);
+	uint8_t *b = malloc(VFS_NTACL_MAX);
+	if (!b)
+		return STATUS_NO_MEMORY;
+	ssize_t n = t.path ? getxattr(t.path, VFS_NTACL_XATTR, b, VFS_NTACL_MAX)
+			   : fgetxattr(t.fd, VFS_NTACL_XATTR, b, VFS_NTACL_MAX);
+	if (n < 0) {
+		int e = errno;
+		free(b);
+		/* No SD stored, or no user xattrs here: the caller synthesizes. */
+		if (e == ENODATA || e == ENOTSUP || e == ERANGE)
+			return STATUS_OBJECT_NAME_NOT_FOUND;
+		return vfs_errno_to_status(e);
+	}
+	*out = b;
+	*len = (size_t)n;
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_set_ntacl(struct vfs_handle *h, const void *sd, size_t len)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (len > VFS_NTACL_MAX)
+		return STATUS_INVALID_PARAMETER;
+	char p[64];
+	struct vfs_xt t = handle_xt(h, p);
+	int rc;
+	if (!len) {
+		rc = t.path ? removexattr(t.path, VFS_NTACL_XATTR) : fremovexattr(t.fd, VFS_NTACL_XATTR);
+		if (rc < 0 && errno == ENODATA)
+			rc = 0;
+	} else {
+		rc = t.path ? setxattr(t.path, VFS_NTACL_XATTR, sd, len, 0)
+			    : fsetxattr(t.fd, VFS_NTACL_XATTR, sd, len, 0);
+	}
+	if (rc < 0)
+		return errno == ENOTSUP ? STATUS_NOT_SUPPORTED : errno_status();
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_set_owner(struct vfs_handle *h, uint32_t uid, uint32_t gid)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	if (fchownat(h->fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0)
+		return errno == EPERM ? STATUS_ACCESS_DENIED : errno_status();
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS posix_set_mode(struct vfs_handle *h, uint32_t mode)
+{
+	if (h->share->pub.read_only)
+		return STATUS_ACCESS_DENIED;
+	char p[64];
+	proc_fd_path(p, sizeof(p), h->fd);
+	/* chmod of /proc/self/fd/N works for O_PATH fds too. */
+	if (chmod(p, (mode_t)(mode & 07777)) < 0)
+		return errno == EPERM ? STATUS_ACCESS_DENIED : errno_status();
+	return STATUS_SUCCESS;
+}
+
 /* ---- server-side copy, sparse files, change notify (issue 6: IOCTL and
  * CHANGE_NOTIFY; the server's side is smb2_ioctl.c and notify.c) ---- */
 #include <sys/inotify.h>
@@ -1722,6 +1795,10 @@ static const struct vfs_ops posix_ops = {
 	.alloc_ranges = posix_alloc_ranges,
 	.set_sparse = posix_set_sparse,
 	.watch = posix_watch,
+	.get_ntacl = posix_get_ntacl,
+	.set_ntacl = posix_set_ntacl,
+	.set_owner = posix_set_owner,
+	.set_mode = posix_set_mode,
 };
 
 struct vfs_share *vfs_posix_share_open(const char *dir, bool read_only, char *err, size_t errlen)

@@ -22,6 +22,7 @@ struct vfs_stat {
 	uint64_t dev;
 	uint32_t nlink;
 	uint32_t mode;         /* st_mode */
+	uint32_t uid, gid;     /* st_uid, st_gid */
 	bool is_dir;
 	uint64_t creation_time;  /* NT times (100 ns since 1601) */
 	uint64_t access_time;
@@ -197,7 +198,19 @@ struct vfs_ops {
 	 * directory, "" for itself). */
 	NTSTATUS (*watch)(struct vfs_handle *h, const char *sub, bool tree, int ifd, uint32_t mask,
 			  void (*added)(void *arg, int wd, const char *path), void *arg);
+	/* ---- NT security descriptors (server/acl.c).  Optional. ---- */
+	/* The stored self-relative SD (xattr VFS_NTACL_XATTR) into a malloc'd
+	 * *out; OBJECT_NAME_NOT_FOUND when the file has none. */
+	NTSTATUS (*get_ntacl)(struct vfs_handle *h, uint8_t **out, size_t *len);
+	/* Stores it (len 0 removes it). */
+	NTSTATUS (*set_ntacl)(struct vfs_handle *h, const void *sd, size_t len);
+	/* chown (uid or gid (uint32_t)-1: unchanged) and chmod of the file. */
+	NTSTATUS (*set_owner)(struct vfs_handle *h, uint32_t uid, uint32_t gid);
+	NTSTATUS (*set_mode)(struct vfs_handle *h, uint32_t mode);
 };
+
+#define VFS_NTACL_XATTR "user.DAXSMB.ntacl"
+#define VFS_NTACL_MAX 65536u
 
 /* A share's storage root. */
 struct vfs_share {

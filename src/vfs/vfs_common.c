@@ -133,6 +133,8 @@ void vfs_stat_from_statx(struct vfs_stat *st, const struct statx *stx,
 	st->dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
 	st->nlink = stx->stx_nlink;
 	st->mode = stx->stx_mode;
+	st->uid = stx->stx_uid;
+	st->gid = stx->stx_gid;
 	st->is_dir = S_ISDIR(stx->stx_mode);
 	st->access_time = nt_of(&stx->stx_atime);
 	st->write_time = nt_of(&stx->stx_mtime);
@@ -151,7 +153,7 @@ void vfs_stat_from_statx(struct vfs_stat *st, const struct statx *stx,
 								       : st->change_time;
 
 	bool stored = d->valid & VFS_DOSATTRIB_HAS_ATTRIBUTES;
-	uint32_t a = stored ? d->attributes & vfs_settable_attributes() : 0;
+	uint32_t a = stored ? d->attributes & (vfs_settable_attributes() | FILE_ATTRIBUTE_SPARSE_FILE) : 0;
 	if (st->is_dir) {
 		/* No mode-derived READONLY on directories: a directory without
 		 * the write bit is a permission matter, and Windows reads

@@ -13,6 +13,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from daxtest import DaxServer, client_conf, free_port, run, smbclient, wait_port  # noqa: E402
+import test_copy  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = []
@@ -473,6 +474,34 @@ def lease_break_two_clients(srv):
     break; A writes its cache, flushes and acknowledges; B reads A's data."""
     import lease_twoclient
     lease_twoclient.run(srv.port, "alice", "Secret-1")
+
+
+@test
+def durable_v2_reconnect(srv):
+    """Issue 5: a durable v2 handle with a lease survives a cut TCP
+    connection; the same user reconnects and goes on writing with it; a
+    second user's reconnect to it is refused."""
+    import durable_reconnect
+    durable_reconnect.run(srv.port)
+
+
+@test
+def server_side_copy_200MB(srv):
+    """Issue 6: a 200 MB file copied within a share with SRV_COPYCHUNK
+    (resume key, 16 MiB requests of 1 MiB chunks), byte-identical."""
+    test_copy.run(srv)
+
+
+@test
+def server_side_copy_200MB_samba(srv):
+    """The same copy against Samba, side by side."""
+    from daxtest import SambaServer
+    s = SambaServer().start()
+    try:
+        test_copy.run(s)
+    finally:
+        s.stop()
+        s.cleanup()
 
 
 @test

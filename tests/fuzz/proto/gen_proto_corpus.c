@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "proto/fscc.h"
+#include "proto/secdesc.h"
 #include "proto/smb2.h"
 
 static const uint8_t NAME[] = {'a', 0, '\\', 0, 'b', 0};
@@ -249,6 +250,27 @@ int main(void)
 	fscc_encode_basic_info(&b, &(struct fscc_basic_info){1, 2, 3, 4, 0x20});
 	save("fuzz_fscc", "basic", &b);
 	buf_reset(&b);
+
+	/* fuzz_secdesc: owner, group and a DACL with an allow and a deny ACE */
+	struct secdesc sd = {.control = SD_SELF_RELATIVE, .has_owner = true, .has_group = true,
+			     .has_dacl = true};
+	uint32_t owner_sub[2] = {1, 1000}, group_sub[2] = {2, 1000}, world_sub[1] = {0};
+	sd_sid_make(&sd.owner, 22, 2, owner_sub);
+	sd_sid_make(&sd.group, 22, 2, group_sub);
+	struct sd_sid world;
+	sd_sid_make(&world, 1, 1, world_sub);
+	sd_acl_add(&sd.dacl, SD_ACE_ACCESS_DENIED, 0, 0x2, &world);
+	sd_acl_add(&sd.dacl, SD_ACE_ACCESS_ALLOWED, SD_ACE_OBJECT_INHERIT | SD_ACE_CONTAINER_INHERIT,
+		   0x1F01FF, &sd.owner);
+	sd_encode(&b, &sd, SD_OWNER_SECURITY_INFORMATION | SD_GROUP_SECURITY_INFORMATION |
+				   SD_DACL_SECURITY_INFORMATION);
+	save("fuzz_secdesc", "owner_group_dacl", &b);
+	buf_reset(&b);
+	sd.dacl_null = true;
+	sd_encode(&b, &sd, SD_DACL_SECURITY_INFORMATION);
+	save("fuzz_secdesc", "null_dacl", &b);
+	buf_reset(&b);
+	sd_free(&sd);
 
 	/* fuzz_smb1: Windows-style and Samba-style SMB1 negotiates */
 	const char *sets[2][4] = {{"NT LM 0.12", "SMB 2.002", "SMB 2.???", NULL},
