@@ -1,24 +1,12 @@
 /* CREATE request and response and the create context chain
  * (MS-SMB2 2.2.13, 2.2.13.2, 2.2.14). */
+#include "proto/proto_int.h"
 #include "proto/smb2.h"
 
 #define CREATE_REQ_FIXED 56
 #define CREATE_RESP_FIXED 88
 #define CTX_HDR 16
 
-static int body_var(const struct cur *c, size_t min_off, uint64_t off, uint64_t len,
-		    const uint8_t **p)
-{
-	struct cur sub;
-
-	*p = NULL;
-	if (len == 0)
-		return 0;
-	if (off < min_off || !cur_range(c, off, len, &sub))
-		return -1;
-	*p = sub.base;
-	return 0;
-}
 
 /* MS-SMB2 2.2.13.2: Next(4) NameOffset(2) NameLength(2) Reserved(2)
  * DataOffset(2) DataLength(4) Buffer.  Offsets are relative to the

@@ -1,5 +1,6 @@
 /* QUERY_DIRECTORY, QUERY_INFO, SET_INFO and the output response body they
  * share with CHANGE_NOTIFY (MS-SMB2 2.2.33-2.2.34, 2.2.37-2.2.40). */
+#include "proto/proto_int.h"
 #include "proto/smb2.h"
 
 #define OUTPUT_RESP_FIXED 8
@@ -8,19 +9,6 @@
 #define SINFO_REQ_FIXED 32
 #define SINFO_RESP_SIZE 2
 
-static int body_var(const struct cur *c, size_t min_off, uint64_t off, uint64_t len,
-		    const uint8_t **p)
-{
-	struct cur sub;
-
-	*p = NULL;
-	if (len == 0)
-		return 0;
-	if (off < min_off || !cur_range(c, off, len, &sub))
-		return -1;
-	*p = sub.base;
-	return 0;
-}
 
 /* ---- StructureSize 9 + OutputBufferOffset + OutputBufferLength ---- */
 

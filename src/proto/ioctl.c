@@ -1,5 +1,6 @@
 /* IOCTL request and response and FSCTL_VALIDATE_NEGOTIATE_INFO
  * (MS-SMB2 2.2.31, 2.2.31.4, 2.2.32, 2.2.32.6). */
+#include "proto/proto_int.h"
 #include "proto/smb2.h"
 
 #define IOCTL_REQ_FIXED 56
@@ -7,19 +8,6 @@
 #define VNEG_REQ_FIXED 24
 #define VNEG_RESP_SIZE 24
 
-static int body_var(const struct cur *c, size_t min_off, uint64_t off, uint64_t len,
-		    const uint8_t **p)
-{
-	struct cur sub;
-
-	*p = NULL;
-	if (len == 0)
-		return 0;
-	if (off < min_off || !cur_range(c, off, len, &sub))
-		return -1;
-	*p = sub.base;
-	return 0;
-}
 
 int smb2_decode_ioctl_req(struct cur *c, struct smb2_ioctl_req *r)
 {

@@ -1,5 +1,6 @@
 /* NEGOTIATE request and response with their negotiate contexts
  * (MS-SMB2 2.2.3, 2.2.3.1, 2.2.4). */
+#include "proto/proto_int.h"
 #include "proto/smb2.h"
 
 #define NEG_REQ_FIXED 36
@@ -8,19 +9,6 @@
 /* A variable field (offset from the header, length) of this message:
  * empty is always fine; otherwise it must start after the fixed part
  * (min_off) and lie inside the message.  Checked once, in 64-bit. */
-static int body_var(const struct cur *c, size_t min_off, uint64_t off, uint64_t len,
-		    const uint8_t **p)
-{
-	struct cur sub;
-
-	*p = NULL;
-	if (len == 0)
-		return 0;
-	if (off < min_off || !cur_range(c, off, len, &sub))
-		return -1;
-	*p = sub.base;
-	return 0;
-}
 
 /* MS-SMB2 2.2.3.1: contexts start 8-aligned at off, each one 8-aligned
  * after the previous; walked through a sub-cursor over [off, end of the

@@ -1,4 +1,5 @@
 /* READ, WRITE, FLUSH, CLOSE and LOCK (MS-SMB2 2.2.15-2.2.22, 2.2.26). */
+#include "proto/proto_int.h"
 #include "proto/smb2.h"
 
 #define CLOSE_REQ_SIZE 24
@@ -12,19 +13,6 @@
 #define LOCK_REQ_FIXED 24
 #define LOCK_ELEMENT 24
 
-static int body_var(const struct cur *c, size_t min_off, uint64_t off, uint64_t len,
-		    const uint8_t **p)
-{
-	struct cur sub;
-
-	*p = NULL;
-	if (len == 0)
-		return 0;
-	if (off < min_off || !cur_range(c, off, len, &sub))
-		return -1;
-	*p = sub.base;
-	return 0;
-}
 
 static void get_fileid(struct cur *c, struct smb2_fileid *f)
 {

@@ -1,5 +1,6 @@
 /* SESSION_SETUP request and response (MS-SMB2 2.2.5, 2.2.6).  LOGOFF uses
  * the empty4 body in hdr.c. */
+#include "proto/proto_int.h"
 #include "proto/smb2.h"
 
 #define SESS_REQ_FIXED 24
@@ -7,19 +8,6 @@
 
 /* See negotiate.c: an empty field is fine, otherwise after the fixed
  * part and inside the message, checked once in 64-bit. */
-static int body_var(const struct cur *c, size_t min_off, uint64_t off, uint64_t len,
-		    const uint8_t **p)
-{
-	struct cur sub;
-
-	*p = NULL;
-	if (len == 0)
-		return 0;
-	if (off < min_off || !cur_range(c, off, len, &sub))
-		return -1;
-	*p = sub.base;
-	return 0;
-}
 
 int smb2_decode_session_setup_req(struct cur *c, struct smb2_session_setup_req *r)
 {
