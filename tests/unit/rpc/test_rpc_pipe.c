@@ -277,11 +277,11 @@ static void test_fragmented_response(void **state)
 	buf_free(&b);
 	uint8_t *o;
 	size_t n = t_read_all(p, &o);
-	struct t_pdu pdus[1024];
+	struct t_pdu pdus[1024] = { 0 };
 	size_t k = t_split(o, n, pdus, 1024);
+	assert_true(k > 20);
 	assert_int_equal(pdus[0].ptype, 12);
 	assert_int_equal(get_le16(pdus[0].p + 16), 256);	/* max_xmit_frag */
-	assert_true(k > 20);
 	uint8_t *stub = malloc(n);
 	size_t sl = 0, total = 0;
 	for (size_t i = 1; i < k; i++) {
