@@ -181,6 +181,21 @@ dsmb_status dsmb_rmdir(struct dsmb_tree *t, const char *path);
 /* SET_INFO FileRenameInformation; to is relative to the share too. */
 dsmb_status dsmb_rename(struct dsmb_tree *t, const char *from, const char *to, bool replace);
 
+/* Server-side copy of the file `from` to `to`, both in t (MS-SMB2
+ * 3.2.4.20.3): the data moves within the server, never over the network.
+ * Opens from for reading, asks for its resume key
+ * (FSCTL_SRV_REQUEST_RESUME_KEY), creates to (FILE_CREATE, or
+ * FILE_OVERWRITE_IF when replace), then sends FSCTL_SRV_COPYCHUNK_WRITE
+ * requests within the limits of MS-SMB2 3.3.3 (16 chunks of 1 MiB each);
+ * a server that answers STATUS_INVALID_PARAMETER with smaller limits of
+ * its own (3.3.5.15.6) gets the same request again within those.  On a
+ * failure after to was created, to is deleted.  progress (may be NULL) is
+ * called after each request with the bytes copied so far and the size;
+ * *copied (may be NULL) gets the bytes copied. */
+typedef void (*dsmb_progress_cb)(uint64_t done, uint64_t total, void *arg);
+dsmb_status dsmb_copy(struct dsmb_tree *t, const char *from, const char *to, bool replace,
+		      dsmb_progress_cb progress, void *arg, uint64_t *copied);
+
 /* QUERY_DIRECTORY FileIdBothDirectoryInformation over the whole
  * directory (pattern NULL = "*"); "." and ".." are passed on as the
  * server sends them.  cb returning non-zero stops the walk (SUCCESS).

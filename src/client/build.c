@@ -224,3 +224,51 @@ int cl_parse_all_info(const uint8_t *p, size_t n, struct dsmb_stat *st, uint32_t
 		*delete_pending = dp != 0;
 	return 0;
 }
+
+/* MS-SMB2 2.2.31.1 SRV_COPYCHUNK_COPY: SourceKey (24), ChunkCount,
+ * Reserved, then SRV_COPYCHUNK entries (SourceOffset, TargetOffset,
+ * Length, Reserved). */
+void cl_build_copychunk(struct buf *b, const uint8_t key[CL_RESUME_KEY_LEN], uint64_t src_off,
+			uint64_t dst_off, uint64_t len, uint32_t chunk)
+{
+	uint64_t count = chunk ? (len + chunk - 1) / chunk : 0;
+	if (!chunk || !len || count > UINT32_MAX) {
+		b->err = true;
+		return;
+	}
+	buf_bytes(b, key, CL_RESUME_KEY_LEN);
+	buf_le32(b, (uint32_t)count);
+	buf_le32(b, 0);
+	for (uint64_t done = 0; done < len;) {
+		uint32_t n = len - done < chunk ? (uint32_t)(len - done) : chunk;
+		buf_le64(b, src_off + done);
+		buf_le64(b, dst_off + done);
+		buf_le32(b, n);
+		buf_le32(b, 0);
+		done += n;
+	}
+}
+
+/* 2.2.32.1 SRV_COPYCHUNK_RESPONSE: three 32-bit counts. */
+int cl_parse_copychunk_resp(const uint8_t *p, size_t n, struct cl_copychunk_resp *r)
+{
+	struct cur c;
+	cur_init(&c, p, n);
+	r->chunks_written = cur_le32(&c);
+	r->chunk_bytes_written = cur_le32(&c);
+	r->total_bytes_written = cur_le32(&c);
+	return cur_ok(&c) ? 0 : -1;
+}
+
+/* 2.2.32.3 SRV_REQUEST_RESUME_KEY response: ResumeKey, ContextLength,
+ * Context; only the key matters to the client. */
+int cl_parse_resume_key(const uint8_t *p, size_t n, uint8_t key[CL_RESUME_KEY_LEN])
+{
+	struct cur c;
+	cur_init(&c, p, n);
+	const uint8_t *k = cur_take(&c, CL_RESUME_KEY_LEN);
+	if (!cur_ok(&c))
+		return -1;
+	memcpy(key, k, CL_RESUME_KEY_LEN);
+	return 0;
+}

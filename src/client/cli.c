@@ -1,10 +1,11 @@
-/* daxsmb ls, get, put, rm, mkdir, rmdir, mv over libdaxsmb. */
+/* daxsmb ls, get, put, cp, rm, mkdir, rmdir, mv over libdaxsmb. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -602,6 +603,75 @@ out:
 			cli_error(c, cs, "close %s", co->pos[1]);
 			rc = 1;
 		}
+	}
+	cli_close(c, t);
+	return rc;
+}
+
+/* ---- cp: server-side copy within a share ---- */
+
+static void cp_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct progress *p = arg;
+	p->done = done;
+	p->total = total;
+	progress_draw(p, false);
+}
+
+int cmd_cp(struct cli_opts *co)
+{
+	if (co->npos != 2) {
+		fprintf(stderr, "usage: daxsmb cp //HOST[:PORT]/SHARE/PATH NEWPATH [-U USER%%PASS | -N]\n"
+				"  NEWPATH: a path in the same share, or its full //HOST[:PORT]/SHARE/PATH;\n"
+				"  an existing directory gets the file under its own name; a file is replaced\n");
+		return 2;
+	}
+	struct smb_url u, v;
+	int rc = cli_url(co->pos[0], &u);
+	if (rc)
+		return rc;
+	if (!u.path[0]) {
+		fprintf(stderr, "daxsmb: cp needs a file path after the share\n");
+		return 2;
+	}
+	const char *to = co->pos[1];
+	if ((to[0] == '/' && to[1] == '/') || (to[0] == '\\' && to[1] == '\\') || !strncmp(to, "smb://", 6)) {
+		if ((rc = cli_url(to, &v)))
+			return rc;
+		/* The server copies between two opens of one session. */
+		if (strcasecmp(u.host, v.host) || u.port != v.port || strcasecmp(u.share, v.share)) {
+			fprintf(stderr, "daxsmb: cp copies within one share: %s and %s differ\n", co->pos[0], to);
+			return 2;
+		}
+		to = v.path;
+	}
+	char dst[sizeof(u.path) + 2];
+	snprintf(dst, sizeof(dst), "%s", to);
+	struct dsmb_conn *c;
+	struct dsmb_tree *t;
+	if ((rc = cli_session(&u, co, &c, &t)))
+		return rc;
+	/* Into an existing directory (or the share root) under the source's name. */
+	struct dsmb_stat dst_st;
+	bool into_dir = !dst[strspn(dst, "/\\")] ||
+			(dsmb_stat(t, dst, &dst_st) == STATUS_SUCCESS && dst_st.is_dir);
+	if (into_dir) {
+		size_t l = strlen(dst);
+		if (l + 1 + strlen(base_name(u.path)) >= sizeof(dst)) {
+			fprintf(stderr, "daxsmb: destination path too long\n");
+			cli_close(c, t);
+			return 2;
+		}
+		snprintf(dst + l, sizeof(dst) - l, "/%s", base_name(u.path));
+	}
+	struct progress pg;
+	progress_start(&pg, 0);
+	uint64_t copied = 0;
+	dsmb_status s = dsmb_copy(t, u.path, dst, true, cp_progress, &pg, &copied);
+	progress_draw(&pg, true);
+	if (s) {
+		cli_error(c, s, "cp %s to %s (%llu bytes copied)", co->pos[0], dst, (unsigned long long)copied);
+		rc = 1;
 	}
 	cli_close(c, t);
 	return rc;

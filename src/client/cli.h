@@ -47,6 +47,7 @@ int cmd_rm(struct cli_opts *co);
 int cmd_mkdir(struct cli_opts *co);
 int cmd_rmdir(struct cli_opts *co);
 int cmd_mv(struct cli_opts *co);
+int cmd_cp(struct cli_opts *co);
 int cmd_bench(struct cli_opts *co);
 
 #endif

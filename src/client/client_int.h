@@ -174,6 +174,23 @@ void cl_build_write_fixed(struct buf *b, size_t hdr_off, const struct smb2_filei
 /* Decodes one FileIdBothDirectoryInformation buffer; calls cb for each
  * entry.  Returns 0, 1 when cb stopped the walk, -1 when malformed. */
 int cl_parse_id_both_dir(const uint8_t *p, size_t n, dsmb_list_cb cb, void *arg);
+/* Server-side copy buffers (MS-SMB2 2.2.31.1, 2.2.32.1, 2.2.32.3). */
+#define CL_RESUME_KEY_LEN 24
+/* SRV_COPYCHUNK_COPY for len bytes (> 0) from src_off to dst_off, cut into
+ * consecutive chunks of `chunk` bytes (the last one shorter). */
+void cl_build_copychunk(struct buf *b, const uint8_t key[CL_RESUME_KEY_LEN], uint64_t src_off,
+			uint64_t dst_off, uint64_t len, uint32_t chunk);
+/* SRV_COPYCHUNK_RESPONSE: after a success, what was written; after
+ * STATUS_INVALID_PARAMETER, the server's limits (3.3.5.15.6.2). */
+struct cl_copychunk_resp {
+	uint32_t chunks_written;      /* or the largest chunk count */
+	uint32_t chunk_bytes_written; /* or the largest chunk */
+	uint32_t total_bytes_written; /* or the most bytes per request */
+};
+int cl_parse_copychunk_resp(const uint8_t *p, size_t n, struct cl_copychunk_resp *r);
+/* SRV_REQUEST_RESUME_KEY output: the 24-byte key first. */
+int cl_parse_resume_key(const uint8_t *p, size_t n, uint8_t key[CL_RESUME_KEY_LEN]);
+
 /* FileNetworkOpenInformation (56 bytes) / FileAllInformation prefix. */
 int cl_parse_network_open(const uint8_t *p, size_t n, struct dsmb_stat *st);
 int cl_parse_all_info(const uint8_t *p, size_t n, struct dsmb_stat *st, uint32_t *nlink,

@@ -1,5 +1,5 @@
 /* daxsmb: the command line.  Admin commands (user add|del|list) and,
- * over libdaxsmb, file transfer (ls, get, put, rm, mkdir, rmdir, mv) and
+ * over libdaxsmb, file transfer (ls, get, put, cp, rm, mkdir, rmdir, mv) and
  * bench. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		   "  daxsmb put LOCAL //HOST[:PORT]/SHARE[/PATH]\n"
 		   "  daxsmb rm|mkdir|rmdir //HOST[:PORT]/SHARE/PATH\n"
 		   "  daxsmb mv //HOST[:PORT]/SHARE/PATH NEWPATH\n"
+		   "  daxsmb cp //HOST[:PORT]/SHARE/PATH NEWPATH   (server-side copy within the share)\n"
 		   "  daxsmb bench //HOST[:PORT]/SHARE[/DIR] [--seconds 3] [--file-size 64M] [--json]\n"
 		   "  daxsmb bench //HOST[:PORT]/SHARE --idle N [--hold SECONDS]\n"
 		   "    common options: -U [DOMAIN\\]USER[%%PASS] | -N (guest), -m SMB3_11 (max protocol),\n"
@@ -160,7 +161,8 @@ int main(int argc, char **argv)
 		int (*fn)(struct cli_opts *);
 	} cmds[] = {
 		{"ls", cmd_ls},       {"get", cmd_get},     {"put", cmd_put}, {"rm", cmd_rm},
-		{"mkdir", cmd_mkdir}, {"rmdir", cmd_rmdir}, {"mv", cmd_mv},   {"bench", cmd_bench},
+		{"mkdir", cmd_mkdir}, {"rmdir", cmd_rmdir}, {"mv", cmd_mv},   {"cp", cmd_cp},
+		{"bench", cmd_bench},
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name))

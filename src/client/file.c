@@ -455,6 +455,170 @@ out:
 	return s;
 }
 
+/* ---- server-side copy (MS-SMB2 3.2.4.20.3) ---- */
+
+/* MS-SMB2 3.3.3: the limits a client may assume (Windows' defaults). */
+#define COPY_MAX_CHUNKS 256u
+#define COPY_CHUNK (1u << 20)
+#define COPY_MAX_DATA (16u << 20)
+
+/* One FSCTL on f.  *body says whether the reply was an IOCTL response
+ * (r filled, output pointing into c->reply): besides every success, some
+ * failures carry one, like STATUS_INVALID_PARAMETER from a copy. */
+static NTSTATUS fsctl_call(struct dsmb_file *f, uint32_t code, const struct buf *in,
+			   uint32_t max_out, struct smb2_ioctl_resp *r, bool *body)
+{
+	struct dsmb_conn *c = f->t->c;
+	*body = false;
+	cl_begin(c);
+	struct smb2_ioctl_req q = {.ctl_code = code,
+				   .file_id = f->id,
+				   .input = in ? in->p : NULL,
+				   .input_count = in ? (uint32_t)in->len : 0,
+				   .max_output_response = max_out,
+				   .flags = SMB2_0_IOCTL_IS_FSCTL};
+	smb2_encode_ioctl_req(&c->tx, CL_HDR, &q);
+	buf_reset(&c->reply); /* a local failure leaves no old reply to decode */
+	NTSTATUS st = cl_call(c, SMB2_IOCTL, f->t->tid);
+	if (c->broken || c->reply.len == 0)
+		return st;
+	struct cur cur;
+	cl_reply_body(c, &cur);
+	if (smb2_decode_ioctl_resp(&cur, r) == 0)
+		*body = true;
+	else if (st == STATUS_SUCCESS)
+		return cl_fail(c, STATUS_INVALID_NETWORK_RESPONSE, "malformed IOCTL reply");
+	return st;
+}
+
+struct copy_limits {
+	uint32_t chunks, chunk, data;
+};
+
+/* Bytes the next request may carry within l. */
+static uint64_t copy_span(const struct copy_limits *l)
+{
+	uint64_t by_chunks = (uint64_t)l->chunks * l->chunk;
+	return by_chunks < l->data ? by_chunks : l->data;
+}
+
+/* After STATUS_INVALID_PARAMETER, the reply holds the server's limits
+ * (MS-SMB2 2.2.32.1, 3.3.5.15.6.2): take them, never above ours.  False
+ * when they are unusable or what was just refused. */
+static bool copy_adopt(struct copy_limits *l, const struct cl_copychunk_resp *m)
+{
+	if (!m->chunks_written || !m->chunk_bytes_written || !m->total_bytes_written)
+		return false;
+	struct copy_limits n = {
+		m->chunks_written < COPY_MAX_CHUNKS ? m->chunks_written : COPY_MAX_CHUNKS,
+		m->chunk_bytes_written < COPY_CHUNK ? m->chunk_bytes_written : COPY_CHUNK,
+		m->total_bytes_written < COPY_MAX_DATA ? m->total_bytes_written : COPY_MAX_DATA,
+	};
+	if (n.chunks == l->chunks && n.chunk == l->chunk && n.data == l->data)
+		return false;
+	*l = n;
+	return true;
+}
+
+dsmb_status dsmb_copy(struct dsmb_tree *t, const char *from, const char *to, bool replace,
+		      dsmb_progress_cb progress, void *arg, uint64_t *copied)
+{
+	struct dsmb_conn *c = t->c;
+	if (copied)
+		*copied = 0;
+	/* The source shares reading only, so that nobody writes it during the
+	 * copy, and a copy onto itself fails instead of truncating it. */
+	struct dsmb_create_args sa = {.desired_access = FILE_READ_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+				      .share_access = FILE_SHARE_READ | FILE_SHARE_DELETE,
+				      .disposition = FILE_OPEN,
+				      .options = FILE_NON_DIRECTORY_FILE};
+	struct dsmb_create_args da = {.desired_access = FILE_WRITE_DATA | FILE_READ_ATTRIBUTES |
+						       FILE_WRITE_ATTRIBUTES | DELETE | SYNCHRONIZE,
+				      .share_access = FILE_SHARE_READ,
+				      .disposition = replace ? FILE_OVERWRITE_IF : FILE_CREATE,
+				      .options = FILE_NON_DIRECTORY_FILE};
+	struct dsmb_file *src = NULL, *dst = NULL;
+	struct dsmb_stat st;
+	struct buf in;
+	buf_init(&in, 32 + 24 * COPY_MAX_CHUNKS);
+	uint8_t key[CL_RESUME_KEY_LEN];
+	struct smb2_ioctl_resp r;
+	bool body;
+	NTSTATUS s = dsmb_create(t, from, &sa, &src, NULL, &st);
+	if (s)
+		goto out;
+	s = fsctl_call(src, FSCTL_SRV_REQUEST_RESUME_KEY, NULL, 32, &r, &body);
+	if (s) {
+		if (!c->broken)
+			cl_fail(c, s, "FSCTL_SRV_REQUEST_RESUME_KEY on \"%s\" failed", from);
+		goto out;
+	}
+	if (cl_parse_resume_key(r.output, r.output_count, key) < 0) {
+		s = cl_fail(c, STATUS_INVALID_NETWORK_RESPONSE, "resume key of %u bytes", r.output_count);
+		goto out;
+	}
+	s = dsmb_create(t, to, &da, &dst, NULL, NULL);
+	if (s)
+		goto out;
+	struct copy_limits lim = {COPY_MAX_DATA / COPY_CHUNK, COPY_CHUNK, COPY_MAX_DATA};
+	uint64_t off = 0;
+	unsigned refusals = 0;
+	while (off < st.size) {
+		uint64_t want = st.size - off;
+		if (want > copy_span(&lim))
+			want = copy_span(&lim);
+		buf_reset(&in);
+		cl_build_copychunk(&in, key, off, off, want, lim.chunk);
+		if (!buf_ok(&in)) {
+			s = cl_fail(c, STATUS_NO_MEMORY, "copy request too large");
+			break;
+		}
+		s = fsctl_call(dst, FSCTL_SRV_COPYCHUNK_WRITE, &in, 12, &r, &body);
+		struct cl_copychunk_resp m;
+		bool have_m = body && cl_parse_copychunk_resp(r.output, r.output_count, &m) == 0;
+		if (s == STATUS_INVALID_PARAMETER && have_m && refusals < 3 && copy_adopt(&lim, &m)) {
+			refusals++;
+			continue; /* the same range again, within the server's limits */
+		}
+		refusals = 0;
+		if (s) {
+			if (!c->broken)
+				cl_fail(c, s, "FSCTL_SRV_COPYCHUNK_WRITE at %llu of \"%s\" failed",
+					(unsigned long long)off, to);
+			break;
+		}
+		if (!have_m || m.total_bytes_written == 0 || m.total_bytes_written > want) {
+			s = cl_fail(c, STATUS_INVALID_NETWORK_RESPONSE,
+				    "copy of %llu bytes answered with %u written",
+				    (unsigned long long)want, have_m ? m.total_bytes_written : 0);
+			break;
+		}
+		/* Fewer bytes than asked (a server may stop early): go on from there. */
+		off += m.total_bytes_written;
+		if (copied)
+			*copied = off;
+		if (progress)
+			progress(off, st.size, arg);
+	}
+out:
+	buf_free(&in);
+	if (src) {
+		NTSTATUS s2 = dsmb_close(src);
+		if (!s && !c->broken)
+			s = s2;
+	}
+	if (dst) {
+		if (s && !c->broken) {
+			uint8_t one = 1; /* no half copy left behind */
+			(void)set_info(dst, FileDispositionInformation, &one, 1);
+		}
+		NTSTATUS s2 = dsmb_close(dst);
+		if (!s)
+			s = s2;
+	}
+	return s;
+}
+
 /* ---- directory listing ---- */
 
 dsmb_status dsmb_list(struct dsmb_tree *t, const char *dir, const char *pattern, dsmb_list_cb cb,

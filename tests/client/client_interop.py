@@ -101,6 +101,25 @@ def exercise(label, cl, share, work, guest_share=None):
     q = cl.run("ls", cl.url(share, "newdir"))
     check(f"{label}: mv", p.returncode == 0 and "renamed.bin" in q.stdout and "inner.bin" not in q.stdout,
           p.stderr + q.stdout)
+    p = cl.run("cp", cl.url(share, "newdir/renamed.bin"), "copied.bin", "--sign")
+    os.unlink(back)
+    q = cl.run("get", cl.url(share, "copied.bin"), back)
+    check(f"{label}: cp (server-side copy, signed) makes a byte-identical copy",
+          p.returncode == 0 and q.returncode == 0 and filecmp.cmp(src, back, shallow=False),
+          p.stderr + q.stderr)
+    p = cl.run("cp", cl.url(share, "copied.bin"), cl.url(share, "newdir"), "-m", "SMB3_00")
+    q = cl.run("ls", cl.url(share, "newdir"))
+    check(f"{label}: cp into a directory keeps the name",
+          p.returncode == 0 and "copied.bin" in q.stdout, p.stderr + q.stdout)
+    p = cl.run("cp", cl.url(share, "copied.bin"), "//127.0.0.1:1/other/x.bin")
+    check(f"{label}: cp to another server or share is refused",
+          p.returncode == 2 and "within one share" in p.stderr, p.stderr)
+    p = cl.run("cp", cl.url(share, "newdir"), "x.bin")
+    check(f"{label}: cp of a directory fails with STATUS_FILE_IS_A_DIRECTORY",
+          p.returncode == 1 and "STATUS_FILE_IS_A_DIRECTORY" in p.stderr, p.stderr)
+    p = cl.run("rm", cl.url(share, "copied.bin"))
+    q = cl.run("rm", cl.url(share, "newdir/copied.bin"))
+    check(f"{label}: rm the copies", p.returncode == 0 and q.returncode == 0, p.stderr + q.stderr)
     p = cl.run("rmdir", cl.url(share, "newdir"))
     check(f"{label}: rmdir of a non-empty directory fails with STATUS_DIRECTORY_NOT_EMPTY",
           p.returncode != 0 and "STATUS_DIRECTORY_NOT_EMPTY" in p.stderr, p.stderr)

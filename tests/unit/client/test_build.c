@@ -333,6 +333,53 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* SRV_COPYCHUNK_COPY (MS-SMB2 2.2.31.1) and the two replies a copy reads. */
+static void test_copychunk(void **state)
+{
+	(void)state;
+	uint8_t key[CL_RESUME_KEY_LEN];
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)i;
+	struct buf b;
+	buf_init(&b, 4096);
+	cl_build_copychunk(&b, key, 1000, 5000, 2 * 4096 + 10, 4096);
+	assert_true(buf_ok(&b));
+	assert_int_equal(b.len, 32 + 3 * 24);
+	assert_memory_equal(b.p, key, sizeof(key));
+	assert_int_equal(get_le32(b.p + 24), 3);
+	assert_int_equal(get_le32(b.p + 28), 0);
+	const uint8_t *last = b.p + 32 + 2 * 24;
+	assert_int_equal(get_le64(b.p + 32), 1000);
+	assert_int_equal(get_le64(b.p + 40), 5000);
+	assert_int_equal(get_le32(b.p + 48), 4096);
+	assert_int_equal(get_le64(last), 1000 + 8192);
+	assert_int_equal(get_le64(last + 8), 5000 + 8192);
+	assert_int_equal(get_le32(last + 16), 10);
+	assert_int_equal(get_le32(last + 20), 0);
+	/* Nothing to copy, or a zero chunk size, is an error, not an empty request. */
+	buf_reset(&b);
+	cl_build_copychunk(&b, key, 0, 0, 0, 4096);
+	assert_false(buf_ok(&b));
+	buf_reset(&b);
+	cl_build_copychunk(&b, key, 0, 0, 10, 0);
+	assert_false(buf_ok(&b));
+	buf_free(&b);
+
+	uint8_t resp[12] = {16, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 1};
+	struct cl_copychunk_resp r;
+	assert_int_equal(cl_parse_copychunk_resp(resp, 12, &r), 0);
+	assert_int_equal(r.chunks_written, 16);
+	assert_int_equal(r.chunk_bytes_written, 0x100000);
+	assert_int_equal(r.total_bytes_written, 0x1000000);
+	assert_int_equal(cl_parse_copychunk_resp(resp, 11, &r), -1);
+	uint8_t k2[CL_RESUME_KEY_LEN];
+	uint8_t out[32] = {0};
+	memcpy(out, key, sizeof(key));
+	assert_int_equal(cl_parse_resume_key(out, 32, k2), 0);
+	assert_memory_equal(k2, key, sizeof(key));
+	assert_int_equal(cl_parse_resume_key(out, 23, k2), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,7 +387,7 @@ int main(void)
 		cmocka_unit_test(test_negotiate_2x), cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_create),      cmocka_unit_test(test_write_fixed),
 		cmocka_unit_test(test_dir_parse),   cmocka_unit_test(test_dir_hostile),
-		cmocka_unit_test(test_info_parse),
+		cmocka_unit_test(test_info_parse),  cmocka_unit_test(test_copychunk),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

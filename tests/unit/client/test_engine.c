@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "client/client_int.h"
+#include "proto/fscc.h"
 
 struct env {
 	struct dsmb_conn *c;
@@ -376,6 +378,208 @@ static void test_peer_lies_or_leaves(void **state)
 	teardown_env(&e);
 }
 
+/* ---- dsmb_copy against a scripted server in a child process ---- */
+
+struct copy_peer {
+	uint64_t size;                   /* of the source, in the CREATE reply */
+	struct cl_copychunk_resp limits; /* larger requests are refused with these */
+	/* What the peer saw, sent back through a pipe. */
+	unsigned refusals, copies, deletes, closes, creates;
+	uint32_t most_chunks, biggest_chunk, most_bytes;
+	uint64_t copied;                 /* contiguous bytes copied from 0 */
+	bool bad;                        /* a request the peer did not expect */
+};
+
+static void peer_body(struct buf *out, struct buf *enc)
+{
+	/* Bodies are encoded after a blank header so that offsets come out
+	 * right; peer_send wants the body alone. */
+	*out = (struct buf){.p = enc->p + SMB2_HDR_SIZE, .len = enc->len - SMB2_HDR_SIZE};
+}
+
+static void copy_peer_run(int fd, struct copy_peer *p)
+{
+	static const uint8_t key[CL_RESUME_KEY_LEN] = {[0] = 0x5A, [23] = 0xA5};
+	for (;;) {
+		uint8_t *m;
+		size_t n;
+		struct smb2_hdr h = peer_read(fd, &m, &n);
+		struct cur c;
+		cur_init(&c, m, n);
+		cur_seek(&c, SMB2_HDR_SIZE);
+		struct buf enc, body;
+		buf_init(&enc, 1 << 16);
+		buf_zero(&enc, SMB2_HDR_SIZE);
+		uint32_t status = 0;
+		bool done = false;
+		switch (h.command) {
+		case SMB2_CREATE: {
+			struct smb2_create_resp r = {0};
+			r.end_of_file = p->creates == 0 ? p->size : 0;
+			r.file_attributes = FILE_ATTRIBUTE_ARCHIVE;
+			r.file_id = (struct smb2_fileid){p->creates + 1, p->creates + 1};
+			p->creates++;
+			smb2_encode_create_resp(&enc, 0, &r);
+			break;
+		}
+		case SMB2_IOCTL: {
+			struct smb2_ioctl_req q;
+			if (smb2_decode_ioctl_req(&c, &q) < 0) {
+				p->bad = true;
+				break;
+			}
+			struct buf out;
+			buf_init(&out, 64);
+			if (q.ctl_code == FSCTL_SRV_REQUEST_RESUME_KEY) {
+				buf_bytes(&out, key, sizeof(key));
+				buf_zero(&out, 8);
+			} else if (q.ctl_code == FSCTL_SRV_COPYCHUNK_WRITE && q.input_count >= 32 &&
+				   !memcmp(q.input, key, sizeof(key))) {
+				struct cur in;
+				cur_init(&in, q.input, q.input_count);
+				cur_skip(&in, 24);
+				uint32_t count = cur_le32(&in), biggest = 0;
+				cur_skip(&in, 4);
+				uint64_t sum = 0, at = p->copied;
+				for (uint32_t i = 0; i < count; i++) {
+					uint64_t so = cur_le64(&in), dof = cur_le64(&in);
+					uint32_t len = cur_le32(&in);
+					cur_skip(&in, 4);
+					if (so != at || dof != at || !len)
+						p->bad = true;
+					at += len;
+					sum += len;
+					biggest = len > biggest ? len : biggest;
+				}
+				if (!cur_ok(&in) || in.pos != q.input_count || at > p->size)
+					p->bad = true;
+				if (count > p->limits.chunks_written || biggest > p->limits.chunk_bytes_written ||
+				    sum > p->limits.total_bytes_written) {
+					p->refusals++;
+					status = STATUS_INVALID_PARAMETER;
+					buf_le32(&out, p->limits.chunks_written);
+					buf_le32(&out, p->limits.chunk_bytes_written);
+					buf_le32(&out, p->limits.total_bytes_written);
+				} else {
+					p->copies++;
+					p->copied = at;
+					p->most_chunks = count > p->most_chunks ? count : p->most_chunks;
+					p->biggest_chunk = biggest > p->biggest_chunk ? biggest : p->biggest_chunk;
+					p->most_bytes = sum > p->most_bytes ? (uint32_t)sum : p->most_bytes;
+					buf_le32(&out, count);
+					buf_le32(&out, 0);
+					buf_le32(&out, (uint32_t)sum);
+				}
+			} else {
+				p->bad = true;
+			}
+			struct smb2_ioctl_resp r = {q.ctl_code, q.file_id, out.p, (uint32_t)out.len, 0};
+			smb2_encode_ioctl_resp(&enc, 0, &r);
+			buf_free(&out);
+			break;
+		}
+		case SMB2_SET_INFO: {
+			struct smb2_set_info_req q;
+			if (smb2_decode_set_info_req(&c, &q) == 0 && q.file_info_class == FileDispositionInformation &&
+			    q.buffer_len >= 1 && q.buffer[0] == 1)
+				p->deletes++;
+			smb2_encode_set_info_resp(&enc);
+			break;
+		}
+		case SMB2_CLOSE: {
+			struct smb2_close_resp r = {0};
+			smb2_encode_close_resp(&enc, &r);
+			done = ++p->closes == 2;
+			break;
+		}
+		default:
+			p->bad = true;
+			break;
+		}
+		free(m);
+		if (p->bad) {
+			buf_free(&enc);
+			return;
+		}
+		peer_body(&body, &enc);
+		peer_send(fd, &(struct reply){h.command, h.message_id, status, 1}, &body);
+		buf_free(&enc);
+		if (done)
+			return;
+	}
+}
+
+/* Runs dsmb_copy("a", "b") against the peer; returns its status and
+ * fills *seen with what the peer saw. */
+static dsmb_status copy_against(struct copy_peer *seen, uint64_t *copied)
+{
+	struct env e = setup_env();
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		copy_peer_run(e.peer, seen);
+		_exit(write(pfd[1], seen, sizeof(*seen)) == (ssize_t)sizeof(*seen) ? 0 : 1);
+	}
+	close(pfd[1]);
+	dsmb_status st = dsmb_copy(e.t, "a", "b", true, NULL, NULL, copied);
+	shutdown(e.peer, SHUT_RDWR); /* a peer still waiting gives up */
+	struct copy_peer got;
+	assert_int_equal(read(pfd[0], &got, sizeof(got)), (ssize_t)sizeof(got));
+	int ws;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	close(pfd[0]);
+	*seen = got;
+	teardown_env(&e);
+	return st;
+}
+
+static void test_copy_limits(void **state)
+{
+	(void)state;
+	/* A server that takes the MS-SMB2 3.3.3 defaults: 16 MiB requests of
+	 * 1 MiB chunks, none refused. */
+	struct copy_peer p = {.size = 40u * 1024 * 1024 + 5, .limits = {256, 1 << 20, 16 << 20}};
+	uint64_t copied = 0;
+	assert_int_equal(copy_against(&p, &copied), STATUS_SUCCESS);
+	assert_false(p.bad);
+	assert_int_equal(p.refusals, 0);
+	assert_int_equal(p.copies, 3);
+	assert_int_equal(p.most_chunks, 16);
+	assert_int_equal(p.biggest_chunk, 1 << 20);
+	assert_int_equal(p.copied, p.size);
+	assert_int_equal(copied, p.size);
+	assert_int_equal(p.deletes, 0);
+
+	/* Smaller limits: refused once, then every request within them. */
+	p = (struct copy_peer){.size = 600 * 1024 + 3, .limits = {4, 64 * 1024, 200 * 1024}};
+	assert_int_equal(copy_against(&p, &copied), STATUS_SUCCESS);
+	assert_false(p.bad);
+	assert_int_equal(p.refusals, 1);
+	assert_int_equal(p.copied, p.size);
+	assert_true(p.most_chunks <= 4 && p.biggest_chunk <= 64 * 1024 && p.most_bytes <= 200 * 1024);
+	assert_int_equal(p.copies, 4); /* 600 KiB + 3 in requests of 200 KiB */
+	assert_int_equal(p.deletes, 0);
+
+	/* Limits that refuse even what they announce: no endless retry; the
+	 * half-made copy is deleted. */
+	p = (struct copy_peer){.size = 3 << 20, .limits = {0, 0, 0}};
+	assert_int_equal(copy_against(&p, &copied), STATUS_INVALID_PARAMETER);
+	assert_false(p.bad);
+	assert_int_equal(p.refusals, 1);
+	assert_int_equal(copied, 0);
+	assert_int_equal(p.deletes, 1);
+
+	/* An empty source: nothing to copy, the target made all the same. */
+	p = (struct copy_peer){.size = 0, .limits = {256, 1 << 20, 16 << 20}};
+	assert_int_equal(copy_against(&p, &copied), STATUS_SUCCESS);
+	assert_false(p.bad);
+	assert_int_equal(p.copies + p.refusals, 0);
+	assert_int_equal(p.creates, 2);
+}
+
 int main(void)
 {
 	assert_int_equal(crypto_init(), 0);
@@ -385,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_signing),
 		cmocka_unit_test(test_unsigned_reply_refused),
 		cmocka_unit_test(test_peer_lies_or_leaves),
+		cmocka_unit_test(test_copy_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
