@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/ntlmssp.h"
 #include "crypto/crypto.h"
@@ -188,4 +189,18 @@ fail:
 	a->state = AUTH_FAILED;
 	OPENSSL_cleanse(&a->id, sizeof(a->id));
 	return st;
+}
+
+NTSTATUS auth_reauth_check(const char *owner, const char *owner_domain,
+			   const struct auth_identity *id)
+{
+	if (id->anonymous)
+		return STATUS_SUCCESS;
+	if (id->guest)
+		return owner[0] ? STATUS_LOGON_FAILURE : STATUS_SUCCESS;
+	if (!owner[0] || strcasecmp(id->user, owner) != 0)
+		return STATUS_ACCESS_DENIED;
+	if (id->domain[0] && owner_domain[0] && strcasecmp(id->domain, owner_domain) != 0)
+		return STATUS_ACCESS_DENIED;
+	return STATUS_SUCCESS;
 }

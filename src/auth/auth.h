@@ -21,6 +21,12 @@ struct auth_identity {
 	bool anonymous;         /* null session */
 	uint8_t session_key[16];/* exported session key (zeros for guest/anonymous) */
 	bool has_session_key;
+	/* An anonymous logon naming a user, without NTLMSSP_ANONYMOUS, that
+	 * sent an EncryptedRandomSessionKey: the key its client derives (RC4
+	 * under the zero SessionBaseKey of an empty response, MS-NLMP 3.3.1)
+	 * is in session_key.  It proves nothing, but that client (smbclient
+	 * -N naming its Unix user) signs with it and checks signatures. */
+	bool anonymous_key;
 };
 
 struct auth_ctx;
@@ -36,6 +42,17 @@ struct auth_ctx *auth_start(struct passdb *db, const char *netbios_name, const c
 NTSTATUS auth_step(struct auth_ctx *a, const uint8_t *in, size_t n, struct buf *out);
 const struct auth_identity *auth_identity(const struct auth_ctx *a);
 void auth_free(struct auth_ctx *a);
+
+/* Re-authentication of an established session (MS-SMB2 3.3.5.5.2): may
+ * identity id, just authenticated, replace the session's?  owner is the
+ * user who established it ("" for an anonymous or guest session).
+ * STATUS_SUCCESS: the same user (names compared case-insensitively, an
+ * empty domain matching any), a drop to anonymous, or guest on a guest
+ * session.  STATUS_LOGON_FAILURE: an unknown user (mapped to guest) on a
+ * user's session -- credentials that do not check out are a failed
+ * logon there, not a guest one.  STATUS_ACCESS_DENIED: anyone else. */
+NTSTATUS auth_reauth_check(const char *owner, const char *owner_domain,
+			   const struct auth_identity *id);
 
 /* The SPNEGO NegTokenInit (with the NTLMSSP mech) placed in the NEGOTIATE
  * response's security buffer (MS-SMB2 3.3.5.4). */

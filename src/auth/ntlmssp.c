@@ -243,17 +243,29 @@ NTSTATUS ntlm_server_authenticate(struct ntlm_server *s, struct passdb *db, cons
 	uint32_t flags = s->chal_flags & af;
 	s->flags = flags;
 
-	/* Anonymous (3.2.5.1.2): no user, no NT response, LM empty or Z(1). */
-	if (id->user[0] == 0 && nt.len == 0 &&
-	    (lm.len == 0 || (lm.len == 1 && lm.base[0] == 0))) {
+	/* Anonymous (MS-NLMP 3.2.5.1.2, 3.3.1): an empty NtChallengeResponse
+	 * with an empty or Z(1) LmChallengeResponse is an anonymous logon,
+	 * whatever user name came with it (smbclient -N sends its Unix
+	 * login name).  No password was proven: the name is dropped. */
+	if (nt.len == 0 && (lm.len == 0 || (lm.len == 1 && lm.base[0] == 0))) {
 		id->anonymous = true;
+		id->user[0] = 0;
 		id->domain[0] = 0;
+		/* A client that did not say NTLMSSP_ANONYMOUS believes it
+		 * logged on as the user it named, with a key. */
+		if (!(af & NTLMSSP_ANONYMOUS) && (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) &&
+		    ekey.len == 16) {
+			static const uint8_t zero_key[16];
+			if (crypto_rc4(zero_key, 16, ekey.base, 16, id->session_key) != 0)
+				return STATUS_INTERNAL_ERROR;
+			id->anonymous_key = true;
+		}
 		return STATUS_SUCCESS;
 	}
 	if (id->user[0] == 0)
 		return STATUS_LOGON_FAILURE;
-	if (nt.len == 24)
-		return STATUS_LOGON_FAILURE;   /* NTLMv1: refused */
+	if (nt.len == 24 || nt.len == 0)
+		return STATUS_LOGON_FAILURE;   /* NTLMv1 or LM only: refused */
 	if (nt.len < 16 + NTLM_CLIENT_CHALLENGE_HDR)
 		return STATUS_INVALID_PARAMETER;
 

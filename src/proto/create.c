@@ -1,5 +1,7 @@
 /* CREATE request and response and the create context chain
  * (MS-SMB2 2.2.13, 2.2.13.2, 2.2.14). */
+#include <string.h>
+
 #include "proto/proto_int.h"
 #include "proto/smb2.h"
 
@@ -232,4 +234,92 @@ void smb2_encode_create_resp(struct buf *b, size_t hdr_off, const struct smb2_cr
 	} else {
 		buf_u8(b, 0);
 	}
+}
+
+/* ---- create context payloads (2.2.13.2.3, 2.2.13.2.13, 2.2.13.2.15) ---- */
+
+const uint8_t smb2_ctx_app_instance_id[16] = {0x45, 0xBC, 0xA6, 0x6A, 0xEF, 0xA7, 0xF7, 0x4A,
+					      0x90, 0x08, 0xFA, 0x46, 0x2E, 0x14, 0x4D, 0x74};
+const uint8_t smb2_ctx_app_instance_version[16] = {0xB9, 0x82, 0xD0, 0xB7, 0x3B, 0x56, 0x07, 0x4F,
+						   0xA0, 0x7B, 0x52, 0x4A, 0x81, 0x16, 0xA0, 0x10};
+
+#define APP_INSTANCE_ID_SIZE 20
+#define APP_INSTANCE_VERSION_SIZE 24
+
+const struct smb2_create_context *smb2_find_create_context(const struct smb2_create_context *x,
+							    uint16_t count, const void *name,
+							    size_t name_len)
+{
+	for (uint16_t i = 0; i < count; i++)
+		if (x[i].name_len == name_len && !memcmp(x[i].name, name, name_len))
+			return &x[i];
+	return NULL;
+}
+
+/* StructureSize(2) = 20, Reserved(2), AppInstanceId(16). */
+int smb2_decode_app_instance_id(const uint8_t *p, size_t n, uint8_t id[16])
+{
+	struct cur c;
+
+	cur_init(&c, p, n);
+	uint16_t size = cur_le16(&c);
+	cur_skip(&c, 2);
+	cur_bytes(&c, id, 16);
+	return cur_ok(&c) && cur_end(&c) && size == APP_INSTANCE_ID_SIZE ? 0 : -1;
+}
+
+void smb2_encode_app_instance_id(struct buf *b, const uint8_t id[16])
+{
+	buf_le16(b, APP_INSTANCE_ID_SIZE);
+	buf_le16(b, 0);
+	buf_bytes(b, id, 16);
+}
+
+/* StructureSize(2) = 24, Reserved(2), Padding(4), High(8), Low(8). */
+int smb2_decode_app_instance_version(const uint8_t *p, size_t n,
+				     struct smb2_app_instance_version *out)
+{
+	struct cur c;
+
+	cur_init(&c, p, n);
+	uint16_t size = cur_le16(&c);
+	cur_skip(&c, 6);
+	out->high = cur_le64(&c);
+	out->low = cur_le64(&c);
+	return cur_ok(&c) && cur_end(&c) && size == APP_INSTANCE_VERSION_SIZE ? 0 : -1;
+}
+
+void smb2_encode_app_instance_version(struct buf *b, const struct smb2_app_instance_version *v)
+{
+	buf_le16(b, APP_INSTANCE_VERSION_SIZE);
+	buf_le16(b, 0);
+	buf_le32(b, 0);
+	buf_le64(b, v->high);
+	buf_le64(b, v->low);
+}
+
+/* "AlSi": AllocationSize(8). */
+int smb2_decode_alloc_size_ctx(const uint8_t *p, size_t n, uint64_t *size)
+{
+	struct cur c;
+
+	cur_init(&c, p, n);
+	*size = cur_le64(&c);
+	return cur_ok(&c) && cur_end(&c) ? 0 : -1;
+}
+
+void smb2_encode_alloc_size_ctx(struct buf *b, uint64_t size)
+{
+	buf_le64(b, size);
+}
+
+/* "TWrp": Timestamp(8), the NT time of the snapshot asked for. */
+int smb2_decode_timewarp_ctx(const uint8_t *p, size_t n, uint64_t *when)
+{
+	return smb2_decode_alloc_size_ctx(p, n, when); /* the same 8-byte layout */
+}
+
+void smb2_encode_timewarp_ctx(struct buf *b, uint64_t when)
+{
+	buf_le64(b, when);
 }

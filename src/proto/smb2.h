@@ -459,6 +459,32 @@ void smb2_encode_create_resp(struct buf *b, size_t hdr_off, const struct smb2_cr
 int smb2_decode_create_contexts(const uint8_t *blob, size_t n, struct smb2_create_context *out,
 				uint16_t *count);
 void smb2_encode_create_contexts(struct buf *b, const struct smb2_create_context *in, uint16_t count);
+/* The first context of the chain named name (4-letter tags, 16-byte GUIDs). */
+const struct smb2_create_context *smb2_find_create_context(const struct smb2_create_context *x,
+							    uint16_t count, const void *name,
+							    size_t name_len);
+
+/* Context payloads.  Each decoder takes the context's data, must consume
+ * all of it and check StructureSize where there is one: 0, or -1 for a
+ * payload of the wrong length or size (STATUS_INVALID_PARAMETER). */
+/* SMB2_CREATE_APP_INSTANCE_ID (2.2.13.2.13, 3.x), 20 bytes. */
+extern const uint8_t smb2_ctx_app_instance_id[16];
+int smb2_decode_app_instance_id(const uint8_t *p, size_t n, uint8_t id[16]);
+void smb2_encode_app_instance_id(struct buf *b, const uint8_t id[16]);
+/* SMB2_CREATE_APP_INSTANCE_VERSION (2.2.13.2.15, 3.1.1), 24 bytes. */
+extern const uint8_t smb2_ctx_app_instance_version[16];
+struct smb2_app_instance_version {
+	uint64_t high, low;
+};
+int smb2_decode_app_instance_version(const uint8_t *p, size_t n,
+				     struct smb2_app_instance_version *out);
+void smb2_encode_app_instance_version(struct buf *b, const struct smb2_app_instance_version *v);
+/* SMB2_CREATE_ALLOCATION_SIZE "AlSi" (2.2.13.2.6), 8 bytes. */
+int smb2_decode_alloc_size_ctx(const uint8_t *p, size_t n, uint64_t *size);
+void smb2_encode_alloc_size_ctx(struct buf *b, uint64_t size);
+/* SMB2_CREATE_TIMEWARP_TOKEN "TWrp" (2.2.13.2.7), 8 bytes. */
+int smb2_decode_timewarp_ctx(const uint8_t *p, size_t n, uint64_t *when);
+void smb2_encode_timewarp_ctx(struct buf *b, uint64_t when);
 
 /* ---- CLOSE (2.2.15, 2.2.16), FLUSH (2.2.17) ---- */
 

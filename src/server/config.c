@@ -389,6 +389,13 @@ static int set_global(struct srv_config *c, const char *k, const char *v, const 
 		if (parse_u32(v, 1, 1000000, &u))
 			goto bad;
 		c->max_connections_per_addr = u;
+	} else if (key_is(k, "session expiry")) {
+		/* Seconds a session lives before requests get
+		 * NETWORK_SESSION_EXPIRED and it must re-authenticate
+		 * (MS-SMB2 3.3.5.2.9): the lifetime a Kerberos ticket gives. */
+		if (parse_u32(v, 0, 100000000, &u))
+			goto bad;
+		c->session_expiry_sec = u;
 	} else if (key_is(k, "max sessions per connection")) {
 		if (parse_u32(v, 1, 65535, &u))
 			goto bad;

@@ -64,6 +64,7 @@ struct srv_config {
 	uint32_t max_opens_per_session;
 	uint32_t max_dir_entries;
 	uint32_t auth_timeout_sec;
+	uint32_t session_expiry_sec;  /* sessions need re-authentication after (0: never) */
 	struct share_cfg *shares;     /* shares[0] is IPC$ */
 	size_t nshares;
 };

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "server/loop.h"
+#include "server/oplock.h"
 #include "server/srv.h"
 #include "transport/tp.h"
 
@@ -246,6 +247,7 @@ static void process_buffered(struct srv_conn *c)
 		if (c->rlen - off < 4 + (size_t)flen)
 			break;
 		srv_process_frame(c, c->rbuf + off + 4, (size_t)flen);
+		srv_oplock_flush_notes(); /* breaks held back by the frame */
 		off += 4 + (size_t)flen;
 	}
 	c->defer_send = false;

@@ -272,7 +272,7 @@ static void process_transform(struct srv_conn *c, const uint8_t *frame, size_t l
 	size_t n = len - SMB2_TRANSFORM_HDR_SIZE;
 	struct srv_session *s = srv_session_lookup(c, th.session_id);
 	if (th.flags != SMB2_TRANSFORM_FLAG_ENCRYPTED || th.original_size != n || n < SMB2_HDR_SIZE ||
-	    !s || s->state != SESS_VALID || !s->has_key) {
+	    !s || (s->state != SESS_VALID && s->state != SESS_EXPIRED) || !s->has_key) {
 		close_conn(c, "encrypted frame for no usable session");
 		return;
 	}
@@ -428,9 +428,15 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 		/* Session: looked up and checked for every command anew (STYLE 6). */
 		if (!st && (row->needs_session || (cmd == SMB2_SESSION_SETUP && sid))) {
 			r.sess = srv_session_lookup(c, sid);
-			if (!r.sess)
+			if (r.sess)
+				srv_session_check_expiry(r.sess);
+			/* SESSION_SETUP answers a miss itself: a binding names
+			 * a session of another connection (smb2_session.c). */
+			if (!r.sess && cmd != SMB2_SESSION_SETUP)
 				st = STATUS_USER_SESSION_DELETED;
-			else if (row->needs_session && r.sess->state != SESS_VALID)
+			else if (row->needs_session && r.sess->state != SESS_VALID &&
+				 !(r.sess->state == SESS_EXPIRED &&
+				   (cmd == SMB2_LOGOFF || cmd == SMB2_CLOSE)))
 				st = r.sess->state == SESS_EXPIRED ? STATUS_NETWORK_SESSION_EXPIRED
 								   : STATUS_USER_SESSION_DELETED;
 		} else if (!st && sid && (cmd == SMB2_ECHO)) {
@@ -440,9 +446,12 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 			close_conn(c, "encrypted request for another session");
 			return;
 		}
-		if (!st && r.sess && r.sess->encrypt && !enc_sess && r.sess->state == SESS_VALID)
+		/* An expired session keeps its keys: its requests are still
+		 * checked (MS-SMB2 3.3.5.2.4) and answers still signed. */
+		bool keyed = r.sess && (r.sess->state == SESS_VALID || r.sess->state == SESS_EXPIRED);
+		if (!st && r.sess && r.sess->encrypt && !enc_sess && keyed)
 			st = STATUS_ACCESS_DENIED; /* EncryptData: plain text is refused */
-		if (!st && !enc_sess && r.sess && r.sess->state == SESS_VALID && r.sess->has_key) {
+		if (!st && !enc_sess && keyed && r.sess->has_key) {
 			bool is_signed = r.hdr.flags & SMB2_FLAGS_SIGNED;
 			if (is_signed) {
 				if (!verify_message(r.sess, frame + off, mlen)) {
@@ -535,8 +544,12 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 			srv_async_submit(r.async);
 		prev_sid = h.session_id;
 		prev_tid = h.tree_id;
+		/* A chain that starts with a related request has nothing to
+		 * relate to: every related request after it fails the same
+		 * way (MS-SMB2 3.3.5.2.7.2; smbtorture compound.related9). */
 		prev_sess_failed = st == STATUS_USER_SESSION_DELETED ||
-				   (related && st == STATUS_INVALID_PARAMETER && prev_sess_failed);
+				   (related && st == STATUS_INVALID_PARAMETER &&
+				    (prev_sess_failed || nrsp == 1));
 		if (c->closing)
 			return;
 		LOG_DEBUG("%s: %s mid=%llu -> 0x%08x", c->peer, row ? row->name : "?",
@@ -545,6 +558,15 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 	if (rc < 0) {
 		close_conn(c, "malformed compound chain");
 		return;
+	}
+	/* Every response of a compound ends on an 8-byte boundary, the last
+	 * one too (MS-SMB2 3.3.4.1.3; Windows and Samba pad it, smbtorture
+	 * compound.compound-padding); a lone response is not padded.  Spliced
+	 * data (only ever in the last response) counts, the padding follows it. */
+	if (nrsp > 1) {
+		size_t body = c->out.len - (c->frame_start + 4) + srv_splice_bytes(c, c->frame_start + 4);
+		if (body % 8)
+			buf_zero(&c->out, 8 - body % 8);
 	}
 	if (!buf_ok(&c->out)) {
 		close_conn(c, "response buffer limit");

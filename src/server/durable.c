@@ -22,6 +22,7 @@
 #include "server/notify.h"
 #include "server/oplock.h"
 #include "server/srv.h"
+#include "server/wtime.h"
 
 #define DH_V1_TIMEOUT_MS 16000u        /* Samba and Windows: 16 s */
 #define DH_V2_DEFAULT_MS 60000u        /* a DH2Q Timeout of 0 */
@@ -41,7 +42,12 @@ struct srv_durable {
 	bool uid_valid;
 	uid_t uid;
 	const struct share_cfg *share;
+	bool has_app_id;               /* MS-SMB2 3.3.5.9.13 */
+	uint8_t app_id[16];
+	bool has_app_version;
+	struct smb2_app_instance_version app_version;
 	/* durable_mu */
+	uint64_t vid;                  /* the open's volatile id while attached */
 	bool detached;
 	uint64_t deadline;             /* monotonic ms, while detached */
 	struct srv_loop *loop;         /* while attached */
@@ -158,7 +164,29 @@ NTSTATUS srv_durable_parse(const struct srv_req *r, const struct smb2_create_req
 		dq->persistent = get_le64(dh2c->data);
 		memcpy(dq->create_guid, dh2c->data + 16, 16);
 		dq->flags = get_le32(dh2c->data + 32);
-		return STATUS_SUCCESS;
+		return STATUS_SUCCESS; /* 3.3.5.9.13: app instance ignored */
+	}
+	/* MS-SMB2 2.2.13.2.13 / 2.2.13.2.15: the application instance. */
+	if (r->conn->dialect >= SMB2_DIALECT_300) {
+		const struct smb2_create_context *ai =
+			smb2_find_create_context(rq->contexts, rq->context_count,
+						 smb2_ctx_app_instance_id, 16);
+		if (ai) {
+			if (smb2_decode_app_instance_id(ai->data, ai->data_len, dq->app_id) < 0)
+				return STATUS_INVALID_PARAMETER;
+			dq->has_app_id = true;
+		}
+	}
+	if (r->conn->dialect >= SMB2_DIALECT_311) {
+		const struct smb2_create_context *av =
+			smb2_find_create_context(rq->contexts, rq->context_count,
+						 smb2_ctx_app_instance_version, 16);
+		if (av) {
+			if (smb2_decode_app_instance_version(av->data, av->data_len,
+							     &dq->app_version) < 0)
+				return STATUS_INVALID_PARAMETER;
+			dq->has_app_version = true;
+		}
 	}
 	if (dh2q) {
 		if (dh2q->data_len != 32)
@@ -199,11 +227,12 @@ static bool same_name(struct srv_open *o, const struct smb2_create_req *rq)
 	return same;
 }
 
-/* The CREATE response of an open that exists already. */
+/* The CREATE response of an open that exists already, with the times its
+ * QUERY_INFO shows (wtime.c: a write time may be held back). */
 static NTSTATUS answer_open(struct srv_req *r, struct srv_open *o, bool v2, uint32_t timeout_ms)
 {
 	struct vfs_stat vst;
-	NTSTATUS st = o->vfs->ops->fstat(o->h, &vst);
+	NTSTATUS st = srv_fstat(o, &vst);
 	if (st)
 		return st;
 	struct smb2_create_resp rs;
@@ -330,6 +359,7 @@ NTSTATUS srv_durable_reconnect(struct srv_req *r, const struct smb2_create_req *
 	d->loop = r->conn->loop;
 	d->conn_id = r->conn->id;
 	d->session_id = r->sess->id;
+	d->vid = id;
 	pthread_mutex_unlock(&durable_mu);
 
 	o->id = id;
@@ -384,9 +414,14 @@ void srv_durable_grant(struct srv_req *r, struct srv_open *o, const struct srv_d
 	d->uid_valid = r->sess->unix_ident.valid;
 	d->uid = r->sess->unix_ident.uid;
 	d->share = r->tree->share;
+	d->has_app_id = dq->has_app_id;
+	memcpy(d->app_id, dq->app_id, 16);
+	d->has_app_version = dq->has_app_version;
+	d->app_version = dq->app_version;
 	d->loop = r->conn->loop;
 	d->conn_id = r->conn->id;
 	d->session_id = r->sess->id;
+	d->vid = o->id;
 	pthread_mutex_lock(&durable_mu);
 	d->next = table;
 	table = d;
@@ -409,12 +444,14 @@ void srv_durable_grant(struct srv_req *r, struct srv_open *o, const struct srv_d
 	}
 }
 
-void srv_durable_purge(struct srv_file *f, uint32_t access, uint32_t share, uint32_t disposition)
+unsigned srv_durable_purge(struct srv_file *f, uint32_t access, uint32_t share,
+			   uint32_t disposition)
 {
 	bool overwrite = disposition == FILE_SUPERSEDE || disposition == FILE_OVERWRITE ||
 			 disposition == FILE_OVERWRITE_IF;
 	if (!overwrite && !(access & ~(SYNCHRONIZE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES)))
-		return; /* a stat open breaks nothing */
+		return 0; /* a stat open breaks nothing */
+	unsigned n = 0;
 	struct srv_durable *gone = NULL;
 	pthread_mutex_lock(&durable_mu);
 	for (struct srv_durable **p = &table; *p;) {
@@ -446,7 +483,134 @@ void srv_durable_purge(struct srv_file *f, uint32_t access, uint32_t share, uint
 		o->durable = NULL;
 		free(d);
 		srv_open_close_detached(o);
+		n++;
 	}
+	return n;
+}
+
+/* ---- application instances (MS-SMB2 3.3.5.9.13) ---- */
+
+/* Closes the attached open (pid) of conn_id/session_id on loop: run on
+ * that loop's thread, where the open lives. */
+static void close_attached(struct srv_loop *loop, uint64_t conn_id, uint64_t session_id,
+			   uint64_t vid, uint64_t pid)
+{
+	struct srv_conn *c = srv_loop_find_conn(loop, conn_id);
+	struct srv_session *s = c ? srv_session_lookup(c, session_id) : NULL;
+	struct srv_open *o = s ? idtab_get(&s->opens, vid) : NULL;
+	/* Still the same open: it may have been closed, and its id reused,
+	 * between the look-up and now. */
+	if (o && o->durable && o->durable->pid == pid) {
+		LOG_INFO("durable handle %llx closed for a new open of its application instance",
+			 (unsigned long long)pid);
+		srv_open_close(s, o);
+	}
+}
+
+struct app_close_task {
+	struct srv_task task;
+	struct srv_loop *loop;
+	uint64_t conn_id, session_id, vid, pid;
+};
+
+static void app_close_run(struct srv_task *t)
+{
+	struct app_close_task *a = (struct app_close_task *)t;
+	close_attached(a->loop, a->conn_id, a->session_id, a->vid, a->pid);
+	free(a);
+}
+
+static bool older_version_wins(const struct srv_durable *d, const struct srv_durable_req *dq)
+{
+	if (!dq->has_app_version || !d->has_app_version ||
+	    (!d->app_version.high && !d->app_version.low))
+		return false;
+	return d->app_version.high > dq->app_version.high ||
+	       (d->app_version.high == dq->app_version.high &&
+		d->app_version.low >= dq->app_version.low);
+}
+
+NTSTATUS srv_durable_app_instance(struct srv_req *r, struct srv_file *f,
+				  const struct srv_durable_req *dq, unsigned *closed)
+{
+	*closed = 0;
+	if (!dq->has_app_id)
+		return STATUS_SUCCESS;
+	/* At most a few rounds: each closes at least one open or ends. */
+	for (int round = 0; round < 16; round++) {
+		struct srv_durable *gone = NULL;
+		struct app_close_task *remote = NULL;
+		bool local = false;
+		struct app_close_task here;
+		NTSTATUS st = STATUS_SUCCESS;
+		pthread_mutex_lock(&durable_mu);
+		for (struct srv_durable **p = &table; *p; p = &(*p)->next) {
+			struct srv_durable *d = *p;
+			if (!d->has_app_id || memcmp(d->app_id, dq->app_id, 16) ||
+			    d->o->file != f || d->share != r->tree->share ||
+			    !memcmp(d->client_guid, r->conn->client_guid, 16))
+				continue;
+			if (r->conn->dialect >= SMB2_DIALECT_311 && older_version_wins(d, dq)) {
+				st = STATUS_FILE_FORCED_CLOSED;
+				break;
+			}
+			if (d->detached) {
+				/* The table owns it: closed here. */
+				*p = d->next;
+				gone = d;
+			} else if (d->loop == r->conn->loop) {
+				here = (struct app_close_task){.loop = d->loop, .conn_id = d->conn_id,
+							       .session_id = d->session_id,
+							       .vid = d->vid, .pid = d->pid};
+				local = true;
+			} else if ((remote = calloc(1, sizeof(*remote)))) {
+				*remote = (struct app_close_task){.loop = d->loop, .conn_id = d->conn_id,
+								  .session_id = d->session_id,
+								  .vid = d->vid, .pid = d->pid};
+			} else {
+				st = STATUS_INSUFFICIENT_RESOURCES;
+			}
+			break;
+		}
+		pthread_mutex_unlock(&durable_mu);
+		if (st)
+			return st;
+		if (gone) {
+			struct srv_open *o = gone->o;
+			o->durable = NULL;
+			free(gone);
+			srv_open_close_detached(o);
+		} else if (local) {
+			close_attached(here.loop, here.conn_id, here.session_id, here.vid, here.pid);
+			pthread_mutex_lock(&durable_mu);
+			bool still = find_pid(here.pid) != NULL;
+			pthread_mutex_unlock(&durable_mu);
+			if (still)
+				return STATUS_SUCCESS; /* not closable now: share modes decide */
+		} else if (remote) {
+			/* The open's own loop closes it; this create waits (as a
+			 * reconnect waits for a teardown) until it is gone. */
+			uint64_t pid = remote->pid;
+			remote->task.fn = app_close_run;
+			srv_loop_post(remote->loop, &remote->task);
+			uint64_t until = now_ms() + DH_RECONNECT_WAIT_MS;
+			for (;;) {
+				pthread_mutex_lock(&durable_mu);
+				bool still = find_pid(pid) != NULL;
+				pthread_mutex_unlock(&durable_mu);
+				if (!still)
+					break;
+				if (now_ms() >= until)
+					return STATUS_SHARING_VIOLATION;
+				struct timespec ts = {0, 5 * 1000000L};
+				nanosleep(&ts, NULL);
+			}
+		} else {
+			return STATUS_SUCCESS; /* none left */
+		}
+		(*closed)++;
+	}
+	return STATUS_SUCCESS;
 }
 
 /* On the session's loop thread: detaches every durable open of s. */

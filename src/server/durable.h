@@ -30,9 +30,14 @@ struct srv_durable_req {
 	uint8_t create_guid[16];
 	uint32_t timeout_ms;           /* DH2Q Timeout */
 	uint32_t flags;                /* DH2Q / DH2C Flags */
+	bool has_app_id;               /* SMB2_CREATE_APP_INSTANCE_ID (3.x) */
+	uint8_t app_id[16];
+	bool has_app_version;          /* SMB2_CREATE_APP_INSTANCE_VERSION (3.1.1) */
+	struct smb2_app_instance_version app_version;
 };
 
-/* Parses the durable contexts (v2 only on 3.x):
+/* Parses the durable contexts (v2 only on 3.x) and the application
+ * instance ones (3.x; the version on 3.1.1 only):
  * STATUS_INVALID_PARAMETER for malformed or contradictory ones. */
 NTSTATUS srv_durable_parse(const struct srv_req *r, const struct smb2_create_req *rq,
 			   struct srv_durable_req *dq);
@@ -49,13 +54,30 @@ void srv_durable_grant(struct srv_req *r, struct srv_open *o, const struct srv_d
 		       struct smb2_create_resp *rs, uint8_t *ctxbuf);
 
 /* Before an open of f checks share modes: disconnected durable opens of f
- * whose caching this open would break are closed (MS-SMB2 3.3.4.6). */
-void srv_durable_purge(struct srv_file *f, uint32_t access, uint32_t share, uint32_t disposition);
+ * whose caching this open would break are closed (MS-SMB2 3.3.4.6).
+ * Returns how many were closed. */
+unsigned srv_durable_purge(struct srv_file *f, uint32_t access, uint32_t share,
+			   uint32_t disposition);
+
+/* MS-SMB2 3.3.5.9.13: a CREATE carrying an AppInstanceId closes, without
+ * any break, the durable opens of the same file (f) on the same share
+ * that carry the same AppInstanceId and come from another client
+ * (ClientGuid); on whatever connection or loop they live, or detached.
+ * STATUS_FILE_FORCED_CLOSED when the older open's AppInstanceVersion is
+ * not below the request's (3.1.1).  *closed counts the opens closed.  Only
+ * durable opens remember an AppInstanceId: the identifier exists for
+ * clustered clients that fail over with durable v2 handles. */
+NTSTATUS srv_durable_app_instance(struct srv_req *r, struct srv_file *f,
+				  const struct srv_durable_req *dq, unsigned *closed);
 
 /* srv_conn_cleanup: the durable opens of c's sessions are detached and
  * kept; the rest is then torn down as usual. */
 void srv_durable_conn_lost(struct srv_conn *c);
-/* The same for one session (PreviousSessionId, MS-SMB2 3.3.5.5.3). */
+/* The same for one session: PreviousSessionId (MS-SMB2 3.3.5.5.3), and
+ * LOGOFF, which keeps durable opens for their timeout too (3.3.5.6: "If
+ * Open.IsDurable is TRUE ... set Open.Session, Open.Connection and
+ * Open.TreeConnect to NULL" and start the scavenger): smb2_logoff calls
+ * it before it destroys the session's trees. */
 void srv_durable_session_lost(struct srv_session *s);
 
 /* srv_open_close: o stops being durable (a CLOSE, a LOGOFF). */

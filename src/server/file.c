@@ -1,6 +1,7 @@
 #include "server/file.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "proto/smb2.h"
 #include "server/srv.h"
@@ -82,4 +83,57 @@ NTSTATUS srv_file_share_check(const struct srv_file *f, uint32_t access, uint32_
 			return STATUS_SHARING_VIOLATION;
 	}
 	return STATUS_SUCCESS;
+}
+
+/* Under f->mu: x's current share-relative path (a rename through another
+ * open is pending until x's own thread applies it; srv_open_sync_path
+ * applies it under f->mu, so the handle's path is stable here). */
+static const char *open_path(const struct srv_open *x)
+{
+	if (x->pending_path)
+		return x->pending_path;
+	return x->h ? x->vfs->ops->path(x->h) : NULL;
+}
+
+bool srv_file_open_below(const struct vfs_share *vfs, const char *dir, const struct srv_open *skip)
+{
+	size_t dl = strlen(dir);
+	if (!dl)
+		return false; /* the share root is never renamed */
+	/* References to every file, taken under the table lock; the files'
+	 * mutexes are taken afterwards (oplock.c takes the table lock inside
+	 * a file's mutex). */
+	pthread_mutex_lock(&table_mu);
+	size_t n = 0, cap = 64;
+	struct srv_file **all = malloc(cap * sizeof(*all));
+	for (uint32_t b = 0; all && b < FILE_BUCKETS; b++) {
+		for (struct srv_file *f = table[b]; f; f = f->hnext) {
+			if (n == cap) {
+				struct srv_file **m = realloc(all, 2 * cap * sizeof(*all));
+				if (!m)
+					break;
+				all = m;
+				cap *= 2;
+			}
+			f->refs++;
+			all[n++] = f;
+		}
+	}
+	pthread_mutex_unlock(&table_mu);
+	bool below = false;
+	for (size_t i = 0; i < n; i++) {
+		struct srv_file *f = all[i];
+		pthread_mutex_lock(&f->mu);
+		for (const struct srv_open *x = f->opens; x && !below; x = x->fnext) {
+			if (x == skip || x->vfs != vfs)
+				continue;
+			const char *p = open_path(x);
+			below = p && strlen(p) > dl && !strncmp(p, dir, dl) && p[dl] == '/';
+		}
+		pthread_mutex_unlock(&f->mu);
+	}
+	for (size_t i = 0; i < n; i++)
+		srv_file_put(all[i]);
+	free(all);
+	return below;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/ntstatus.h"
+#include "server/wtime.h"
 
 struct srv_open;
 
@@ -25,6 +26,7 @@ struct srv_file {
 	/* oplock.c */
 	struct srv_oplock_waiter *oplock_waiters;  /* CREATEs waiting for breaks */
 	bool oplock_watched;           /* on the break-timeout watch list */
+	struct wt_file wt;             /* wtime.c: the lazy LastWriteTime */
 };
 
 /* The file (dev, ino), created on first use; each get is one reference. */
@@ -34,5 +36,12 @@ void srv_file_put(struct srv_file *f);
 /* Under f->mu: may an open with (access, share) join the file's opens?
  * MS-FSA 2.1.5.1.2 (share access check): STATUS_SHARING_VIOLATION. */
 NTSTATUS srv_file_share_check(const struct srv_file *f, uint32_t access, uint32_t share);
+
+/* Whether an open other than skip, through the share vfs, names a path
+ * strictly below dir (a directory with open files below it is not renamed,
+ * MS-FSA 2.1.5.15.11).  Takes each file's mutex in turn: call it with
+ * none held. */
+struct vfs_share;
+bool srv_file_open_below(const struct vfs_share *vfs, const char *dir, const struct srv_open *skip);
 
 #endif

@@ -1,6 +1,7 @@
 /* Lifetime of sessions, tree connects and opens, and the id table that
  * addresses them.  In this version every object belongs to one connection
  * and is only touched by that connection's event-loop thread. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "server/notify.h"
 #include "server/oplock.h"
 #include "server/srv.h"
+#include "server/wtime.h"
 
 void idtab_init(struct idtab *t, uint32_t max)
 {
@@ -94,18 +96,87 @@ struct srv_session *srv_session_new(struct srv_conn *c)
 	return s;
 }
 
+/* ---- the global session table ---- */
+
+#define SESS_PUB_BUCKETS 256
+struct pub_entry {
+	struct pub_entry *next;
+	struct srv_session_pub pub;
+};
+static struct pub_entry *pub_tab[SESS_PUB_BUCKETS];
+static pthread_mutex_t pub_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void srv_session_publish(struct srv_conn *c, struct srv_session *s)
+{
+	struct pub_entry *e = calloc(1, sizeof(*e));
+	if (!e)
+		return; /* binding to it is then refused as for an unknown session */
+	e->pub.id = s->id;
+	e->pub.conn_id = c->id;
+	e->pub.dialect = c->dialect;
+	e->pub.cipher = c->cipher;
+	e->pub.sign_alg = s->has_key ? s->sign_alg : c->sign_alg;
+	if (s->has_key)
+		memcpy(e->pub.signing_key, s->keys.signing, 16);
+	e->pub.has_key = s->has_key;
+	e->pub.anonymous = s->ident.anonymous;
+	e->pub.guest = s->ident.guest;
+	memcpy(e->pub.client_guid, c->client_guid, 16);
+	memcpy(e->pub.user, s->ident.user, sizeof(e->pub.user));
+	pthread_mutex_lock(&pub_mu);
+	struct pub_entry **b = &pub_tab[s->id % SESS_PUB_BUCKETS];
+	e->next = *b;
+	*b = e;
+	s->published = true;
+	pthread_mutex_unlock(&pub_mu);
+}
+
+static void session_unpublish(struct srv_session *s)
+{
+	if (!s->published)
+		return;
+	pthread_mutex_lock(&pub_mu);
+	for (struct pub_entry **p = &pub_tab[s->id % SESS_PUB_BUCKETS]; *p; p = &(*p)->next) {
+		if ((*p)->pub.id == s->id) {
+			struct pub_entry *e = *p;
+			*p = e->next;
+			OPENSSL_cleanse(e, sizeof(*e));
+			free(e);
+			break;
+		}
+	}
+	s->published = false;
+	pthread_mutex_unlock(&pub_mu);
+}
+
+bool srv_session_find_global(uint64_t id, struct srv_session_pub *out)
+{
+	bool found = false;
+	pthread_mutex_lock(&pub_mu);
+	for (struct pub_entry *e = pub_tab[id % SESS_PUB_BUCKETS]; e; e = e->next) {
+		if (e->pub.id == id) {
+			*out = e->pub;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pub_mu);
+	return found;
+}
+
 void srv_open_sync_path(struct srv_open *o)
 {
 	if (!o->file || !o->h)
 		return;
+	/* Under the file's lock: other threads read the handle's path there
+	 * (srv_file_open_below). */
 	pthread_mutex_lock(&o->file->mu);
 	char *p = o->pending_path;
 	o->pending_path = NULL;
-	pthread_mutex_unlock(&o->file->mu);
-	if (p) {
+	if (p)
 		o->vfs->ops->set_path(o->h, p);
-		free(p);
-	}
+	pthread_mutex_unlock(&o->file->mu);
+	free(p);
 }
 
 /* Leaves the file's opens; the last one out removes a file whose delete is
@@ -117,6 +188,7 @@ static void open_leave_file(struct srv_open *o)
 	if (!f)
 		return;
 	srv_open_sync_path(o);
+	srv_wtime_close(o); /* wtime.c: its hidden write time shows */
 	pthread_mutex_lock(&f->mu);
 	for (struct srv_open **p = &f->opens; *p; p = &(*p)->fnext) {
 		if (*p == o) {
@@ -207,6 +279,7 @@ void srv_tree_destroy(struct srv_session *s, struct srv_tree *t)
 void srv_session_destroy(struct srv_conn *c, struct srv_session *s)
 {
 	srv_durable_session_unregister(s->id); /* durable.c: PreviousSessionId */
+	session_unpublish(s);
 	while (s->ntrees)
 		srv_tree_destroy(s, s->trees[0]);
 	idtab_free(&s->opens);
@@ -229,6 +302,11 @@ void srv_conn_cleanup(struct srv_conn *c)
 	srv_durable_conn_lost(c); /* durable.c: durable opens outlive c */
 	while (c->nsessions)
 		srv_session_destroy(c, c->sessions[0]);
+	if (c->bind_sign) {
+		OPENSSL_cleanse(c->bind_sign, sizeof(*c->bind_sign));
+		free(c->bind_sign);
+		c->bind_sign = NULL;
+	}
 }
 
 uint32_t srv_map_generic(uint32_t a)

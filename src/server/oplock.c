@@ -192,12 +192,82 @@ static void lease_put(struct srv_lease *l)
 	}
 }
 
+/* ---- the connections of each client (ClientGuid) ----
+ * A lease belongs to a client, not to a connection: its break goes to the
+ * client's first connection that still stands (as Windows and Samba send
+ * it; smbtorture smb2.lease.v2_complex1), whichever connection's open
+ * holds the lease.  Connections join when they first ask for a lease and
+ * leave as they go (srv_oplock_conn_gone).  reg_mu nests inside a file's
+ * mutex. */
+
+struct client_conn {
+	struct client_conn *next;      /* oldest first */
+	uint8_t guid[16];
+	struct srv_loop *loop;
+	uint64_t conn_id;
+};
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct client_conn *client_conns;
+
+static void client_conn_join(struct srv_conn *c)
+{
+	pthread_mutex_lock(&reg_mu);
+	struct client_conn **p = &client_conns;
+	for (; *p; p = &(*p)->next)
+		if ((*p)->conn_id == c->id && (*p)->loop == c->loop)
+			break;
+	if (!*p) {
+		struct client_conn *e = calloc(1, sizeof(*e));
+		if (e) {
+			memcpy(e->guid, c->client_guid, 16);
+			e->loop = c->loop;
+			e->conn_id = c->id;
+			*p = e;
+		}
+	}
+	pthread_mutex_unlock(&reg_mu);
+}
+
+static void client_conn_leave(struct srv_conn *c)
+{
+	pthread_mutex_lock(&reg_mu);
+	for (struct client_conn **p = &client_conns; *p; p = &(*p)->next) {
+		if ((*p)->conn_id == c->id && (*p)->loop == c->loop) {
+			struct client_conn *e = *p;
+			*p = e->next;
+			free(e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_mu);
+}
+
+/* The client's first connection, or false. */
+static bool client_conn_first(const uint8_t *guid, struct srv_loop **loop, uint64_t *conn_id)
+{
+	bool found = false;
+	pthread_mutex_lock(&reg_mu);
+	for (struct client_conn *e = client_conns; e; e = e->next) {
+		if (!memcmp(e->guid, guid, 16)) {
+			*loop = e->loop;
+			*conn_id = e->conn_id;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_mu);
+	return found;
+}
+
 /* ---- break notifications, on the holder's loop ---- */
 
 struct break_note {
 	struct srv_task task;
 	struct srv_loop *loop;
 	uint64_t conn_id;
+	struct srv_loop *fb_loop;      /* where to go if conn_id is gone */
+	uint64_t fb_conn_id;
 	uint64_t session_id;
 	bool lease;
 	bool encrypt;
@@ -211,6 +281,14 @@ static void break_note_run(struct srv_task *t)
 {
 	struct break_note *n = (struct break_note *)t;
 	struct srv_conn *c = srv_loop_find_conn(n->loop, n->conn_id);
+	if ((!c || c->dead) && n->fb_loop) {
+		/* The client's first connection went: the holder's then. */
+		n->loop = n->fb_loop;
+		n->conn_id = n->fb_conn_id;
+		n->fb_loop = NULL;
+		srv_loop_post(n->loop, &n->task);
+		return;
+	}
 	if (!c || c->dead) {
 		free(n);
 		return;
@@ -240,6 +318,32 @@ static void break_note_run(struct srv_task *t)
 	free(n);
 }
 
+/* Breaks a rename sends to its own loop wait here, on that loop's
+ * thread, until the request's frame is answered, and go out before the
+ * replies to any later request (srv_oplock_flush_notes): a client that
+ * sends the rename and then another request sees the break before that
+ * reply, as from Windows and Samba (smbtorture smb2.lease.rename_wait). */
+static __thread struct srv_loop *defer_loop;
+static __thread struct srv_task *deferred; /* newest first */
+
+void srv_oplock_flush_notes(void)
+{
+	struct srv_task *t = deferred, *rev = NULL;
+	deferred = NULL;
+	defer_loop = NULL;
+	while (t) {
+		struct srv_task *next = t->next;
+		t->next = rev;
+		rev = t;
+		t = next;
+	}
+	while (rev) {
+		struct srv_task *next = rev->next;
+		rev->fn(rev);
+		rev = next;
+	}
+}
+
 static void post_note(const struct srv_open *o, bool lease, const struct buf *body)
 {
 	if (!o->loop || !buf_ok(body) || body->len > sizeof(((struct break_note *)0)->body))
@@ -255,7 +359,19 @@ static void post_note(const struct srv_open *o, bool lease, const struct buf *bo
 	n->encrypt = o->break_encrypt;
 	n->len = body->len;
 	memcpy(n->body, body->p, body->len);
-	srv_loop_post(o->loop, &n->task);
+	/* A lease break goes to the client's first connection (unencrypted
+	 * breaks only: an encrypted one needs the holder's session key). */
+	if (lease && o->lease && !o->break_encrypt &&
+	    client_conn_first(o->lease->guid, &n->loop, &n->conn_id)) {
+		n->fb_loop = o->loop;
+		n->fb_conn_id = o->conn_id;
+	}
+	if (defer_loop && n->loop == defer_loop) {
+		n->task.next = deferred;
+		deferred = &n->task;
+		return;
+	}
+	srv_loop_post(n->loop, &n->task);
 }
 
 static void notify_oplock(const struct srv_open *o, uint8_t level)
@@ -430,6 +546,7 @@ NTSTATUS srv_oplock_check(struct srv_req *r, struct srv_file *f, struct srv_open
 	bool violation = srv_file_share_check(f, o->access, o->share_access) != STATUS_SUCCESS;
 	struct srv_lease *mine = NULL;
 	if (q->want_lease) {
+		client_conn_join(c);
 		/* One lease key names one file, directories included. */
 		mine = lease_find(c->client_guid, q->lease.key);
 		if (mine && mine->file != f) {
@@ -454,6 +571,10 @@ NTSTATUS srv_oplock_check(struct srv_req *r, struct srv_file *f, struct srv_open
 		for (struct srv_open *e = f->opens; e; e = e->fnext) {
 			if (e->lease && mine && e->lease == mine)
 				continue;
+			/* An open that reads no data and caches nothing takes
+			 * no part (smbtorture smb2.lease.statopen3). */
+			if (!e->lease && !e->oplock && oplock_stat_open(e->access))
+				continue;
 			uint32_t et = open_state(e);
 			bool breaking = e->lease ? e->lease->breaking : e->oplock_breaking;
 			got_handle |= (et & H) != 0;
@@ -462,6 +583,11 @@ NTSTATUS srv_oplock_check(struct srv_req *r, struct srv_file *f, struct srv_open
 			if (e->lease && lease_stat_open(access))
 				continue;
 			uint32_t to = et & ~mask;
+			/* A file opened to be deleted on close loses other
+			 * holders' handle caching, without waiting for it
+			 * (smbtorture smb2.lease.unlink). */
+			if (o->delete_on_close)
+				to &= ~H;
 			if (overwrite)
 				to &= ~(H | R);
 			if ((et & ~to) == 0) {
@@ -628,7 +754,32 @@ void srv_oplock_contend(struct srv_open *o)
 	pthread_mutex_unlock(&f->mu);
 }
 
-/* ---- waiting CREATEs ---- */
+NTSTATUS srv_oplock_break_handles(struct srv_req *r, struct srv_open *o)
+{
+	struct srv_file *f = o->file;
+	if (!f)
+		return STATUS_SUCCESS;
+	defer_loop = r->conn->loop;
+	pthread_mutex_lock(&f->mu);
+	bool delay = false;
+	for (struct srv_open *e = f->opens; e; e = e->fnext) {
+		if (e == o || (e->lease && e->lease == o->lease))
+			continue;
+		uint32_t et = open_state(e);
+		if (!(et & H))
+			continue;
+		break_open(f, e, et & ~H);
+		if (open_state(e) & H)
+			delay = true; /* the break waits for an acknowledgment */
+	}
+	NTSTATUS st = STATUS_SUCCESS;
+	if (delay && park(r, f))
+		st = STATUS_PENDING;
+	pthread_mutex_unlock(&f->mu);
+	return st;
+}
+
+/* ---- waiting CREATEs (and renames) ---- */
 
 static bool park(struct srv_req *r, struct srv_file *f)
 {
@@ -733,21 +884,26 @@ static void waiter_retry(struct srv_task *t)
 		const struct srv_identity *who = &c->srv->share_ident[tree->share - c->srv->cfg->shares];
 		if (!who->valid)
 			who = &s->unix_ident;
-		st = srv_identity_enter(who) < 0 ? STATUS_ACCESS_DENIED : smb2_create(&r);
-	}
-	if (st == STATUS_PENDING && w->parked) {
-		buf_free(&out);
-		return; /* waits again; another retry is posted when it may go on */
+		if (srv_identity_enter(who) < 0)
+			st = STATUS_ACCESS_DENIED;
+		else if (r.hdr.command == SMB2_SET_INFO)
+			st = smb2_set_info(&r); /* a rename (srv_oplock_break_handles) */
+		else
+			st = smb2_create(&r);
 	}
 	if (st == STATUS_PENDING) {
-		/* Woken already between parking and here: the posted retry runs. */
+		/* Waits again (another retry is posted when it may go on), or
+		 * was woken already between parking and here: the posted retry
+		 * runs. */
 		buf_free(&out);
+		srv_oplock_flush_notes();
 		return;
 	}
 	if (st == STATUS_SUCCESS && buf_ok(&out))
 		buf_bytes(&w->a.body, out.p + SMB2_HDR_SIZE, out.len - SMB2_HDR_SIZE);
 	buf_free(&out);
 	waiter_finish(w, c, st);
+	srv_oplock_flush_notes();
 }
 
 /* CANCEL of a waiting CREATE (its loop). */
@@ -776,6 +932,7 @@ static void waiter_cancel(struct srv_async *a)
 
 void srv_oplock_conn_gone(struct srv_conn *c)
 {
+	client_conn_leave(c);
 	struct srv_oplock_waiter *w = c->oplock_waiters;
 	c->oplock_waiters = NULL;
 	while (w) {
@@ -866,18 +1023,22 @@ static NTSTATUS ack_lease(struct srv_req *r)
 	} else if (rq.state & ~l->to_requested) {
 		st = STATUS_REQUEST_NOT_ACCEPTED;
 	} else if (rq.state & ~l->to_required) {
-		/* More than the conflict allows now: break on from here. */
+		/* More than the conflict allows now: break on from here, in
+		 * steps as Windows does (smbtorture smb2.lease.breaking3): a
+		 * state with handle or write caching goes to read first, read
+		 * goes to none without an acknowledgment.  The epoch moved
+		 * with the first break of the sequence only. */
 		uint32_t from = rq.state;
 		l->state = rq.state;
 		l->to_requested = l->to_required;
 		if (from & ~R) {
-			l->epoch++;
+			l->to_requested |= R;
 			l->deadline = now_ms() + SRV_OPLOCK_BREAK_TIMEOUT_MS;
-			notify_lease(f, l, from, l->to_required, true);
+			notify_lease(f, l, from, l->to_requested, true);
 		} else {
 			l->state = l->to_required;
 			l->breaking = false;
-			l->epoch++;
+			l->to_requested = l->to_required = 0;
 			notify_lease(f, l, from, l->state, false);
 		}
 	} else {
@@ -930,9 +1091,12 @@ static bool expire(struct srv_file *f, uint64_t now)
 		struct srv_lease *l = e->lease;
 		if (l && l->breaking) {
 			if (now >= l->deadline) {
-				LOG_INFO("lease break not acknowledged in time: lowered");
-				l->state = l->to_required;
+				/* MS-SMB2 3.3.2.5: the lease is gone (None), as
+				 * Windows and Samba do (smbtorture smb2.lease.timeout). */
+				LOG_INFO("lease break not acknowledged in time: lease dropped");
+				l->state = 0;
 				l->breaking = false;
+				l->to_requested = l->to_required = 0;
 				changed = true;
 			} else {
 				busy = true;

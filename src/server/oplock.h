@@ -74,6 +74,19 @@ NTSTATUS srv_oplock_ack(struct srv_req *r);
  * waiting (MS-FSA 2.1.4.12). */
 void srv_oplock_contend(struct srv_open *o);
 
+/* Before a rename through o (MS-FSA 2.1.5.15.11; Windows and Samba):
+ * every other open's handle caching of the file breaks (a lease loses H,
+ * a batch oplock goes to level II; o's own lease stays).  While such a
+ * break waits for its acknowledgment the SET_INFO goes asynchronous and
+ * STATUS_PENDING comes back: its request is saved and run again, like a
+ * waiting CREATE's, on the acknowledgment, a close or the timeout.  A
+ * request that cannot wait (inside a compound) goes on at once. */
+NTSTATUS srv_oplock_break_handles(struct srv_req *r, struct srv_open *o);
+
+/* On a loop's thread after each request frame (conn.c): sends the break
+ * notifications a rename in that frame held back for its own loop. */
+void srv_oplock_flush_notes(void);
+
 /* On c's loop as it goes: its waiting CREATEs end. */
 void srv_oplock_conn_gone(struct srv_conn *c);
 

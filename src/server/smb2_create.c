@@ -9,9 +9,25 @@
 #include "server/durable.h"
 #include "server/oplock.h"
 #include "server/srv.h"
+#include "server/wtime.h"
 
 /* Access bits that no request may ask for (MS-SMB2 3.3.5.9). */
 #define ACCESS_RESERVED 0x0CE0FE00u
+#define FILE_CREATE_TREE_CONNECTION 0x00000080u /* MS-SMB2 2.2.13 */
+/* FileAttributes Windows refuses with STATUS_INVALID_PARAMETER: VOLUME
+ * (0x8), DEVICE (0x40), INTEGRITY_STREAM and every bit above 0xFFFF
+ * (MS-FSA 2.1.5.1; the masks smbtorture smb2.create.gentest records from
+ * Windows). */
+#define ATTR_REFUSED (0x00000008u | 0x00000040u | FILE_ATTRIBUTE_INTEGRITY_STREAM | 0xFFFF0000u)
+
+/* MS-FSA 2.1.5.1.2: an overwrite or supersede of an existing file that is
+ * HIDDEN or SYSTEM must ask for that attribute again (else
+ * STATUS_ACCESS_DENIED; smbtorture smb2.dosmode). */
+static bool overwrite_hides(uint32_t existing, uint32_t requested)
+{
+	uint32_t keep = existing & (FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM);
+	return (keep & requested) != keep;
+}
 
 static bool ctx_named(const struct smb2_create_context *x, const char *tag)
 {
@@ -90,8 +106,18 @@ NTSTATUS smb2_create(struct srv_req *r)
 		return STATUS_INVALID_PARAMETER;
 	if (rq.create_options & 0xFF000000u)
 		return STATUS_INVALID_PARAMETER;
-	if (rq.create_options & FILE_OPEN_BY_FILE_ID)
+	if (rq.file_attributes & ATTR_REFUSED)
+		return STATUS_INVALID_PARAMETER;
+	/* MS-SMB2 3.3.5.9: FILE_RESERVE_OPFILTER and FILE_CREATE_TREE_CONNECTION
+	 * are not supported, nor are opens by file id here. */
+	if (rq.create_options & (FILE_OPEN_BY_FILE_ID | FILE_CREATE_TREE_CONNECTION |
+				 FILE_RESERVE_OPFILTER))
 		return STATUS_NOT_SUPPORTED;
+	/* A create context name is at least 4 bytes (Windows refuses shorter
+	 * ones with INVALID_PARAMETER; smbtorture smb2.create.blob). */
+	for (uint16_t i = 0; i < rq.context_count; i++)
+		if (rq.contexts[i].name_len < 4)
+			return STATUS_INVALID_PARAMETER;
 	if (r->tree->share->ipc)
 		return open_pipe(r, &rq);
 	/* oplock.c: the oplock or lease (RqLs) asked for. */
@@ -157,6 +183,28 @@ NTSTATUS smb2_create(struct srv_req *r)
 		return STATUS_TOO_MANY_OPENED_FILES;
 	}
 
+	/* "TWrp" asks for the file as a snapshot had it (MS-SMB2 3.3.5.9.4):
+	 * no previous versions are kept, so there is no such file. */
+	const struct smb2_create_context *twrp =
+		smb2_find_create_context(rq.contexts, rq.context_count, "TWrp", 4);
+	if (twrp) {
+		uint64_t when;
+		st = smb2_decode_timewarp_ctx(twrp->data, twrp->data_len, &when) < 0
+			     ? STATUS_INVALID_PARAMETER
+			     : STATUS_OBJECT_NAME_NOT_FOUND;
+		srv_name_free(&nm);
+		return st;
+	}
+	/* "AlSi": the initial allocation of a new or overwritten file
+	 * (MS-SMB2 2.2.13.2.6; a hint to the file system). */
+	uint64_t alloc_hint = 0;
+	const struct smb2_create_context *alsi =
+		smb2_find_create_context(rq.contexts, rq.context_count, "AlSi", 4);
+	if (alsi && smb2_decode_alloc_size_ctx(alsi->data, alsi->data_len, &alloc_hint) < 0) {
+		srv_name_free(&nm);
+		return STATUS_INVALID_PARAMETER;
+	}
+
 	/* Truncating dispositions open without truncating first: the share
 	 * modes of other opens must be checked before any data is lost. */
 	uint32_t disp = rq.create_disposition;
@@ -171,13 +219,14 @@ NTSTATUS smb2_create(struct srv_req *r)
 		.write = (access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) || truncating,
 		.attributes = rq.file_attributes,
 		.stream = stream,
+		.allocation = alloc_hint,
 	};
 	struct vfs_share *vs = r->tree->vfs;
+	bool retried = false;
+again:;
 	struct vfs_handle *h = NULL;
 	uint32_t action = 0;
 	st = vs->ops->open(vs, &a, &h, &action);
-	free(path);
-	nm.path = NULL;
 	if (st) {
 		srv_name_free(&nm);
 		return st;
@@ -189,6 +238,9 @@ NTSTATUS smb2_create(struct srv_req *r)
 	if (!st && (rq.create_options & FILE_DELETE_ON_CLOSE) &&
 	    (vst.attributes & FILE_ATTRIBUTE_READONLY))
 		st = STATUS_CANNOT_DELETE;
+	if (!st && truncating && action == FILE_OPENED && !stream &&
+	    overwrite_hides(vst.attributes, rq.file_attributes))
+		st = STATUS_ACCESS_DENIED;
 	/* acl.c: a stored DACL of an existing file decides the access and the
 	 * maximal access (MS-DTYP 2.5.3.2). */
 	uint32_t maximal = r->tree->maximal_access;
@@ -227,8 +279,27 @@ NTSTATUS smb2_create(struct srv_req *r)
 	/* streams.c: a stream joins its base file (DELETE_PENDING there). */
 	if (stream)
 		st = srv_stream_attach(o, vst.dev, vst.file_id, stream);
+	/* durable.c: an older open of the same application instance from
+	 * another client goes without a break (MS-SMB2 3.3.5.9.13), and so do
+	 * disconnected durable opens this open would break (3.3.4.6). */
+	unsigned closed = 0;
+	if (!st)
+		st = srv_durable_app_instance(r, f, &dq, &closed);
+	closed += srv_durable_purge(f, access, rq.share_access, disp);
+	/* A closed open that was delete-on-close took the file we opened
+	 * with it: open again, once, and find the name free (smbtorture
+	 * smb2.durable-open.delete_on_close1). */
+	struct vfs_stat now;
+	if (!st && closed && action == FILE_OPENED && !retried &&
+	    vs->ops->fstat(h, &now) == STATUS_SUCCESS && now.nlink == 0) {
+		retried = true;
+		srv_file_put(f);
+		srv_stream_detach(o);
+		vs->ops->close(h);
+		free(o);
+		goto again;
+	}
 	srv_name_free(&nm);
-	srv_durable_purge(f, access, rq.share_access, disp); /* durable.c */
 	pthread_mutex_lock(&f->mu);
 	if (!st && f->delete_pending)
 		st = STATUS_DELETE_PENDING;
@@ -244,6 +315,10 @@ NTSTATUS smb2_create(struct srv_req *r)
 		st = vs->ops->truncate(h, 0);
 		if (!st && !o->stream)
 			st = vs->ops->drop_streams(h);
+		/* The AlSi allocation applies to the overwritten file as to a
+		 * new one (smbtorture smb2.create.blob). */
+		if (!st && alloc_hint && !o->stream && vs->ops->allocate)
+			(void)vs->ops->allocate(h, alloc_hint);
 		if (!st && rq.file_attributes) {
 			uint32_t attrs = rq.file_attributes | FILE_ATTRIBUTE_ARCHIVE;
 			if (disp != FILE_SUPERSEDE)
@@ -289,6 +364,13 @@ NTSTATUS smb2_create(struct srv_req *r)
 			srv_open_close(r->sess, o);
 			return st;
 		}
+	}
+
+	/* wtime.c: the times other opens of the file show, not the inode's. */
+	st = srv_wtime_opened(o, action == FILE_OVERWRITTEN || action == FILE_SUPERSEDED, &vst);
+	if (st) {
+		srv_open_close(r->sess, o);
+		return st;
 	}
 
 	struct smb2_create_resp rs;
@@ -344,9 +426,10 @@ NTSTATUS smb2_close(struct srv_req *r)
 		return srv_open_miss(r);
 	struct smb2_close_resp rs;
 	memset(&rs, 0, sizeof(rs));
+	srv_wtime_close(o); /* wtime.c: a hidden write time shows now */
 	if ((rq.flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) && o->h) {
 		struct vfs_stat st;
-		if (o->tree->vfs->ops->fstat(o->h, &st) == STATUS_SUCCESS) {
+		if (srv_fstat(o, &st) == STATUS_SUCCESS) {
 			rs.flags = SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB;
 			rs.creation_time = st.creation_time;
 			rs.last_access_time = st.access_time;

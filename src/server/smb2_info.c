@@ -9,6 +9,7 @@
 #include "server/acl.h"
 #include "server/oplock.h"
 #include "server/srv.h"
+#include "server/wtime.h"
 
 void srv_file_info(const struct srv_open *o, const struct vfs_stat *st, struct fscc_file_info *fi)
 {
@@ -94,7 +95,7 @@ static NTSTATUS query_file(struct srv_req *r, struct srv_open *o, const struct s
 	memset(&st, 0, sizeof(st));
 	char *name = NULL;
 	if (o->h) {
-		NTSTATUS s = o->tree->vfs->ops->fstat(o->h, &st);
+		NTSTATUS s = srv_fstat(o, &st); /* wtime.c: the times shown */
 		if (s)
 			return s;
 	} else {
@@ -271,6 +272,9 @@ static NTSTATUS set_basic(struct srv_open *o, const uint8_t *p, size_t n)
 		bi.last_write_time == UINT64_MAX ? 0 : bi.last_write_time,
 		bi.change_time == UINT64_MAX ? 0 : bi.change_time,
 	};
+	/* wtime.c: shows a pending write time, applies -1 / -2 / a set to
+	 * LastWriteTime and ChangeTime; a frozen ChangeTime is stored again. */
+	t.change_time = srv_wtime_set_basic(o, bi.last_write_time, bi.change_time);
 	if (t.creation_time || t.access_time || t.write_time || t.change_time) {
 		NTSTATUS st = ops->set_times(o->h, &t);
 		if (st)
@@ -318,7 +322,76 @@ static NTSTATUS set_disposition(struct srv_open *o, uint8_t del)
 	return STATUS_SUCCESS;
 }
 
-static NTSTATUS set_rename(struct srv_open *o, const uint8_t *p, size_t n)
+/* The file (dev, ino) of the directory that would hold path, and of the
+ * entry path names there (*tgt NULL when absent); the caller puts both. */
+static void rename_files(struct srv_open *o, const char *path, struct srv_file **dir,
+			 struct srv_file **tgt)
+{
+	*dir = *tgt = NULL;
+	const struct vfs_ops *ops = o->vfs->ops;
+	const char *slash = strrchr(path, '/');
+	char *parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
+	if (!parent)
+		return;
+	struct vfs_open_args a = {.path = parent, .disposition = FILE_OPEN, .directory = true};
+	struct vfs_handle *h = NULL;
+	uint32_t action;
+	if (ops->open(o->vfs, &a, &h, &action) == STATUS_SUCCESS) {
+		struct vfs_stat st;
+		if (ops->fstat(h, &st) == STATUS_SUCCESS)
+			*dir = srv_file_get(st.dev, st.file_id);
+		if (ops->stat_child(h, slash ? slash + 1 : path, &st) == STATUS_SUCCESS)
+			*tgt = srv_file_get(st.dev, st.file_id);
+		ops->close(h);
+	}
+	free(parent);
+}
+
+/* The checks a rename makes against other opens (MS-FSA 2.1.5.15.11, as
+ * Windows answers; smbtorture smb2.rename, smb2.oplock.exclusive6 and
+ * batch19).  No break is sent for any of them. */
+static NTSTATUS rename_opens_check(struct srv_open *o, const char *path, bool replace)
+{
+	struct srv_file *f = o->file;
+	NTSTATUS st = STATUS_SUCCESS;
+	/* Every other open of the file must share delete. */
+	pthread_mutex_lock(&f->mu);
+	for (const struct srv_open *x = f->opens; x && !st; x = x->fnext) {
+		if (x != o && (x->access & (FILE_READ_DATA | FILE_EXECUTE | FILE_WRITE_DATA |
+					    FILE_APPEND_DATA | DELETE)) &&
+		    !(x->share_access & FILE_SHARE_DELETE))
+			st = STATUS_SHARING_VIOLATION;
+	}
+	pthread_mutex_unlock(&f->mu);
+	if (st)
+		return st;
+	/* A directory with open files below it keeps its name. */
+	if (o->is_dir && srv_file_open_below(o->vfs, o->vfs->ops->path(o->h), o))
+		return STATUS_ACCESS_DENIED;
+	/* The rename opens the target's directory to add an entry, sharing
+	 * read and write only: an open of that directory with delete access,
+	 * or one that does not share write, is a sharing violation. */
+	struct srv_file *dir, *tgt;
+	rename_files(o, path, &dir, &tgt);
+	if (dir) {
+		uint32_t access = SYNCHRONIZE | (o->is_dir ? FILE_ADD_SUBDIRECTORY : FILE_ADD_FILE);
+		pthread_mutex_lock(&dir->mu);
+		st = srv_file_share_check(dir, access, FILE_SHARE_READ | FILE_SHARE_WRITE);
+		pthread_mutex_unlock(&dir->mu);
+	}
+	/* An existing target that is open is not replaced. */
+	if (!st && tgt && tgt != f && replace) {
+		pthread_mutex_lock(&tgt->mu);
+		if (tgt->opens)
+			st = STATUS_ACCESS_DENIED;
+		pthread_mutex_unlock(&tgt->mu);
+	}
+	srv_file_put(dir);
+	srv_file_put(tgt);
+	return st;
+}
+
+static NTSTATUS set_rename(struct srv_req *r, struct srv_open *o, const uint8_t *p, size_t n)
 {
 	struct fscc_rename_info ri;
 	if (fscc_decode_rename_info(p, n, &ri) < 0)
@@ -339,20 +412,40 @@ static NTSTATUS set_rename(struct srv_open *o, const uint8_t *p, size_t n)
 		if (srv_streams_open(vst.dev, vst.file_id))
 			return STATUS_ACCESS_DENIED;
 	}
+	/* A full pathname may lead with one '\' (as for links, below). */
+	const uint8_t *name = ri.name;
+	uint32_t name_len = ri.name_len;
+	if (name_len >= 2 && name[0] == '\\' && name[1] == 0) {
+		name += 2;
+		name_len -= 2;
+	}
 	char *path;
-	NTSTATUS st = srv_path_from_wire(ri.name, ri.name_len, &path);
+	NTSTATUS st = srv_path_from_wire(name, name_len, &path);
 	if (st)
 		return st == STATUS_INVALID_PARAMETER ? STATUS_OBJECT_NAME_INVALID : st;
 	if (!path[0]) {
 		free(path);
 		return STATUS_ACCESS_DENIED;
 	}
+	if (o->file) {
+		st = rename_opens_check(o, path, ri.replace_if_exists);
+		/* Other opens' handle caching goes first; the rename may wait
+		 * for it (STATUS_PENDING: run again later). */
+		if (!st)
+			st = srv_oplock_break_handles(r, o);
+		if (st) {
+			free(path);
+			return st;
+		}
+		/* Under the file's lock: other threads read this handle's path
+		 * there (srv_file_open_below). */
+		pthread_mutex_lock(&o->file->mu);
+	}
 	st = o->tree->vfs->ops->rename(o->h, path, ri.replace_if_exists);
-	if (!st && o->file) {
+	if (o->file) {
 		/* Other opens of the file learn its new name; each applies it on
 		 * its own thread (srv_open_sync_path). */
-		pthread_mutex_lock(&o->file->mu);
-		for (struct srv_open *x = o->file->opens; x; x = x->fnext) {
+		for (struct srv_open *x = o->file->opens; !st && x; x = x->fnext) {
 			if (x == o)
 				continue;
 			free(x->pending_path);
@@ -361,6 +454,141 @@ static NTSTATUS set_rename(struct srv_open *o, const uint8_t *p, size_t n)
 		pthread_mutex_unlock(&o->file->mu);
 	}
 	free(path);
+	return st;
+}
+
+/* What a link to path meets (as a CREATE would find path): the srv_file
+ * of the directory to hold it (*dir) and of the file it names now (*tgt,
+ * NULL when absent, its stat in *tst).  The caller puts both. */
+static void link_target(struct srv_open *o, const char *path, struct srv_file **dir,
+			struct srv_file **tgt, struct vfs_stat *tst)
+{
+	*dir = *tgt = NULL;
+	const struct vfs_ops *ops = o->vfs->ops;
+	const char *slash = strrchr(path, '/');
+	char *parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
+	if (!parent)
+		return;
+	struct vfs_open_args a = {.path = parent, .disposition = FILE_OPEN, .directory = true};
+	struct vfs_handle *h = NULL;
+	uint32_t action;
+	struct vfs_stat st;
+	if (ops->open(o->vfs, &a, &h, &action) == STATUS_SUCCESS) {
+		if (ops->fstat(h, &st) == STATUS_SUCCESS)
+			*dir = srv_file_get(st.dev, st.file_id);
+		ops->close(h);
+	}
+	free(parent);
+	struct vfs_open_args t = {.path = path, .disposition = FILE_OPEN};
+	if (ops->open(o->vfs, &t, &h, &action) == STATUS_SUCCESS) {
+		if (ops->fstat(h, tst) == STATUS_SUCCESS)
+			*tgt = srv_file_get(tst->dev, tst->file_id);
+		ops->close(h);
+	}
+}
+
+/* The checks a link makes against other opens and the file it would
+ * replace (MS-FSA 2.1.5.15.6; the same rules as a rename's target). */
+static NTSTATUS link_opens_check(struct srv_open *o, const char *path, bool replace, bool *same)
+{
+	struct srv_file *dir, *tgt;
+	struct vfs_stat tst;
+	link_target(o, path, &dir, &tgt, &tst);
+	*same = tgt && tgt == o->file;
+	NTSTATUS st = STATUS_SUCCESS;
+	/* The link opens the new name's directory to add an entry, sharing
+	 * read and write only (as a rename does). */
+	if (dir) {
+		pthread_mutex_lock(&dir->mu);
+		st = srv_file_share_check(dir, SYNCHRONIZE | FILE_ADD_FILE,
+					  FILE_SHARE_READ | FILE_SHARE_WRITE);
+		pthread_mutex_unlock(&dir->mu);
+	}
+	/* Replacing deletes the file the name links to now: never a directory
+	 * or a read-only file, never one that is open (as Windows answers);
+	 * and only through a handle that may delete (Windows needs no access
+	 * right for the link itself, but a handle opened to read must not
+	 * remove another file: ksmbd's fix for the same hole). */
+	if (!st && tgt && replace && tgt != o->file) {
+		if (tst.is_dir || (tst.attributes & FILE_ATTRIBUTE_READONLY) ||
+		    !(o->access & DELETE) || srv_streams_open(tst.dev, tst.file_id)) {
+			st = STATUS_ACCESS_DENIED;
+		} else {
+			pthread_mutex_lock(&tgt->mu);
+			if (tgt->opens)
+				st = STATUS_ACCESS_DENIED;
+			pthread_mutex_unlock(&tgt->mu);
+		}
+	}
+	srv_file_put(dir);
+	srv_file_put(tgt);
+	return st;
+}
+
+#define SRV_MAX_LINKS 1024u
+
+/* FileLinkInformation (MS-FSCC 2.4.27.2, MS-FSA 2.1.5.15.6): a new name
+ * (hard link) for the open's file.  The name follows a rename's rules;
+ * inotify reports the new entry to CHANGE_NOTIFY (FILE_ACTION_ADDED). */
+static NTSTATUS set_link(struct srv_open *o, const uint8_t *p, size_t n)
+{
+	struct fscc_rename_info li;
+	if (fscc_decode_rename_info(p, n, &li) < 0)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	if (li.root_directory)
+		return STATUS_INVALID_PARAMETER;
+	if (o->stream)
+		return STATUS_INVALID_PARAMETER;
+	if (o->is_dir)
+		return STATUS_FILE_IS_A_DIRECTORY;
+	const struct vfs_ops *ops = o->vfs->ops;
+	if (!ops->link)
+		return STATUS_NOT_SUPPORTED;
+	if (o->file) {
+		pthread_mutex_lock(&o->file->mu);
+		bool deleted = o->file->delete_pending;
+		pthread_mutex_unlock(&o->file->mu);
+		if (deleted)
+			return STATUS_ACCESS_DENIED; /* Open.Link.IsDeleted */
+	}
+	/* NTFS's limit, which MS-FSA asks for (the file system's may be
+	 * higher; the vfs answers the same when it is lower). */
+	struct vfs_stat vst;
+	NTSTATUS st = ops->fstat(o->h, &vst);
+	if (st)
+		return st;
+	if (vst.nlink >= SRV_MAX_LINKS)
+		return STATUS_TOO_MANY_LINKS;
+	/* MS-SMB2 3.3.5.21.1: with RootDirectory 0 the name is a full
+	 * pathname (MS-FSCC 2.1.5), which may lead with one '\' (smbclient's
+	 * hardlink sends that); share-relative either way. */
+	const uint8_t *name = li.name;
+	uint32_t name_len = li.name_len;
+	if (name_len >= 2 && name[0] == '\\' && name[1] == 0) {
+		name += 2;
+		name_len -= 2;
+	}
+	struct srv_name nm;
+	bool same = false;
+	st = srv_name_from_wire(name, name_len, &nm);
+	if (st)
+		return st == STATUS_INVALID_PARAMETER ? STATUS_OBJECT_NAME_INVALID : st;
+	if (nm.stream)
+		st = STATUS_INVALID_PARAMETER; /* no links to or from streams */
+	else if (!nm.path[0])
+		st = STATUS_OBJECT_NAME_INVALID;
+	else
+		st = link_opens_check(o, nm.path, li.replace_if_exists, &same);
+	if (!st && !(same && li.replace_if_exists)) {
+		/* Without DELETE the backend is never asked to remove a name:
+		 * one the checks above could not see (a symlink) is refused
+		 * all the same. */
+		bool may_replace = li.replace_if_exists && (o->access & DELETE);
+		st = ops->link(o->h, nm.path, may_replace);
+		if (st == STATUS_OBJECT_NAME_COLLISION && li.replace_if_exists && !may_replace)
+			st = STATUS_ACCESS_DENIED;
+	}
+	srv_name_free(&nm);
 	return st;
 }
 
@@ -399,7 +627,12 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 			if (v64 > INT64_MAX)
 				return STATUS_INVALID_PARAMETER;
 			srv_oplock_contend(o);
+			srv_wtime_write_begin(o);
 			st = ops->truncate(o->h, v64);
+			if (st == STATUS_SUCCESS)
+				srv_wtime_eof(o); /* shows at once, even to the same size */
+			else
+				srv_wtime_write_end(o, false);
 			break;
 		case FileAllocationInformation: {
 			if (fscc_decode_u64_info(rq.buffer, rq.buffer_len, &v64) < 0)
@@ -430,7 +663,7 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 			st = set_disposition(o, (uint8_t)(v32 & 1));
 			break;
 		case FileRenameInformation:
-			st = set_rename(o, rq.buffer, rq.buffer_len);
+			st = set_rename(r, o, rq.buffer, rq.buffer_len);
 			break;
 		case FilePositionInformation:
 			if (fscc_decode_u64_info(rq.buffer, rq.buffer_len, &v64) < 0)
@@ -451,7 +684,7 @@ NTSTATUS smb2_set_info(struct srv_req *r)
 			st = srv_ea_set_info(o, rq.buffer, rq.buffer_len);
 			break;
 		case FileLinkInformation:
-			st = STATUS_NOT_SUPPORTED;
+			st = set_link(o, rq.buffer, rq.buffer_len);
 			break;
 		default:
 			st = STATUS_INVALID_INFO_CLASS;

@@ -24,6 +24,7 @@
 #include "server/fsctl.h"
 #include "server/lock.h"
 #include "server/srv.h"
+#include "server/wtime.h"
 
 /* MS-ERREF 2.3.1 values common/ntstatus.h does not have yet. */
 #ifndef STATUS_INVALID_VIEW_SIZE
@@ -346,6 +347,12 @@ static NTSTATUS copychunk(struct srv_req *r, struct srv_open *dst, const struct 
 		if (!bad && j->same_file && ch->dst_off + ch->len > src_size)
 			src_size = ch->dst_off + ch->len;
 	}
+	if (j->n) {
+		/* wtime.c: the target is written (its time shows later, so it
+		 * may be marked before the bytes move). */
+		srv_wtime_write_begin(dst);
+		srv_wtime_write_end(dst, true);
+	}
 	struct srv_async *a = NULL;
 	if (!bad && j->n)
 		a = srv_go_async(r, copy_work, dst);
@@ -417,18 +424,19 @@ static NTSTATUS zero_data(struct srv_open *o, const struct smb2_ioctl_req *rq)
 	if (off >= st.size)
 		return STATUS_SUCCESS;
 	uint64_t end = beyond < st.size ? beyond : st.size;
+	srv_wtime_write_begin(o); /* wtime.c: a write like any other */
 	s = ops->zero_range ? ops->zero_range(o->h, off, end - off) : STATUS_NOT_SUPPORTED;
-	if (s != STATUS_NOT_SUPPORTED)
-		return s;
-	static const uint8_t zeros[65536];
-	for (uint64_t p = off; p < end;) {
-		size_t n = end - p < sizeof(zeros) ? (size_t)(end - p) : sizeof(zeros);
-		s = ops->pwrite(o->h, zeros, n, p, false);
-		if (s)
-			return s;
-		p += n;
+	if (s == STATUS_NOT_SUPPORTED) {
+		static const uint8_t zeros[65536];
+		s = STATUS_SUCCESS;
+		for (uint64_t p = off; p < end && !s;) {
+			size_t n = end - p < sizeof(zeros) ? (size_t)(end - p) : sizeof(zeros);
+			s = ops->pwrite(o->h, zeros, n, p, false);
+			p += n;
+		}
 	}
-	return STATUS_SUCCESS;
+	srv_wtime_write_end(o, s == STATUS_SUCCESS);
+	return s;
 }
 
 static NTSTATUS allocated_ranges(struct srv_open *o, const struct smb2_ioctl_req *rq,

@@ -5,6 +5,7 @@
 #include "server/lock.h"
 #include "server/oplock.h"
 #include "server/srv.h"
+#include "server/wtime.h"
 
 #define SRV_MAX_FILE_SIZE 0xfffffff0000ULL
 
@@ -155,8 +156,12 @@ NTSTATUS smb2_write(struct srv_req *r)
 	/* Other opens caching reads (level II, read leases) lose them. */
 	if (rq.length)
 		srv_oplock_contend(o);
-	if (rq.length)
+	if (rq.length) {
+		/* wtime.c: the write's LastWriteTime shows later (Windows). */
+		srv_wtime_write_begin(o);
 		st = ops->pwrite(o->h, rq.data, rq.length, off, durable);
+		srv_wtime_write_end(o, st == STATUS_SUCCESS);
+	}
 	if (st)
 		return st;
 	o->position = off + rq.length;
@@ -183,6 +188,7 @@ NTSTATUS smb2_flush(struct srv_req *r)
 	if (o->h) {
 		if (!(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 			return STATUS_ACCESS_DENIED;
+		srv_wtime_flush(o); /* a pending LastWriteTime shows now */
 		if (srv_go_async(r, flush_work, o))
 			return STATUS_PENDING;
 		NTSTATUS st = o->tree->vfs->ops->flush(o->h);

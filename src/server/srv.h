@@ -116,6 +116,7 @@ struct srv_open {
 	uint64_t resume_nonce;         /* FSCTL_SRV_REQUEST_RESUME_KEY; 0: none issued */
 	struct notify_watch *notify;   /* CHANGE_NOTIFY state, NULL until the first */
 	struct srv_durable *durable;   /* durable.c: NULL unless durable */
+	struct wt_open wt;             /* wtime.c: write-time state (file->mu) */
 };
 
 enum sess_state { SESS_IN_PROGRESS, SESS_VALID, SESS_EXPIRED, SESS_LOGGED_OFF };
@@ -137,6 +138,15 @@ struct srv_session {
 	time_t started;
 	struct srv_identity unix_ident;  /* the Unix account of the user */
 	bool encrypt;                  /* EncryptData for the whole session */
+	/* Re-authentication (smb2_session.c, MS-SMB2 3.3.5.5.2): the user
+	 * who established the session ("" for anonymous or guest); a later
+	 * exchange may come back as that user or drop to anonymous, never
+	 * become someone else (auth_reauth_check). */
+	char owner[64];
+	char owner_domain[64];
+	bool reauth;                   /* s->auth is a re-authentication */
+	time_t expires;                /* SESS_EXPIRED from then on; 0: never */
+	bool published;                /* in the global session table (objects.c) */
 };
 
 struct srv_async;
@@ -205,6 +215,9 @@ struct srv_conn {
 	struct srv_session *sessions[64];
 	uint32_t nsessions;
 	bool any_valid_session;
+	/* smb2_session.c: signs the answer to a refused session binding
+	 * with the key of the session it named (allocated on first use) */
+	struct srv_session *bind_sign;
 	/* oplock.c: CREATEs of this connection waiting for breaks */
 	struct srv_oplock_waiter *oplock_waiters;
 };
@@ -303,6 +316,32 @@ NTSTATUS srv_open_miss(const struct srv_req *r);
 
 /* objects.c: lifetime of sessions, trees and opens */
 struct srv_session *srv_session_new(struct srv_conn *c);
+/* The GlobalSessionTable (MS-SMB2 3.3.1.5) as other connections see it:
+ * what a SESSION_SETUP with the BINDING flag is checked against.  A
+ * session is published once valid and withdrawn as it is destroyed. */
+struct srv_session_pub {
+	uint64_t id;
+	uint64_t conn_id;
+	uint16_t dialect;
+	uint16_t cipher;
+	enum crypto_sign_alg sign_alg;
+	uint8_t signing_key[16];
+	bool has_key;
+	bool anonymous, guest;
+	uint8_t client_guid[16];
+	char user[64];
+};
+void srv_session_publish(struct srv_conn *c, struct srv_session *s);
+/* Copies the entry of session id into out; false when there is none. */
+bool srv_session_find_global(uint64_t id, struct srv_session_pub *out);
+/* smb2_session.c: a SESSION_SETUP with SMB2_SESSION_FLAG_BINDING. */
+struct smb2_session_setup_req;
+NTSTATUS srv_session_bind(struct srv_req *r, const struct smb2_session_setup_req *rq);
+/* When a session established now expires (`session expiry` seconds),
+ * 0 for never. */
+time_t srv_session_expiry(const struct srv_config *cfg);
+/* dispatch.c: a valid session past its expiry turns SESS_EXPIRED. */
+void srv_session_check_expiry(struct srv_session *s);
 void srv_session_destroy(struct srv_conn *c, struct srv_session *s);
 void srv_tree_destroy(struct srv_session *s, struct srv_tree *t);
 void srv_open_close(struct srv_session *s, struct srv_open *o);

@@ -1215,6 +1215,14 @@ static NTSTATUS pmem_rename(struct vfs_handle *h, const char *new_path, bool rep
 	return inner_ops(ph(h))->rename(ph(h)->inner, new_path, replace);
 }
 
+/* A new name of the same inode: the mapping table is keyed by (dev, ino),
+ * so opens through either name share one mapping. */
+static NTSTATUS pmem_link(struct vfs_handle *h, const char *new_path, bool replace)
+{
+	const struct vfs_ops *in = inner_ops(ph(h));
+	return in->link ? in->link(ph(h)->inner, new_path, replace) : STATUS_NOT_SUPPORTED;
+}
+
 static NTSTATUS pmem_is_empty_dir(struct vfs_handle *h, bool *empty)
 {
 	return inner_ops(ph(h))->is_empty_dir(ph(h)->inner, empty);
@@ -1389,6 +1397,7 @@ static const struct vfs_ops pmem_ops = {
 	.stat_child = pmem_stat_child,
 	.unlink = pmem_unlink,
 	.rename = pmem_rename,
+	.link = pmem_link,
 	.is_empty_dir = pmem_is_empty_dir,
 	.statfs = pmem_statfs,
 	.read_map = pmem_read_map,

@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/random.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
@@ -828,6 +832,45 @@ static NTSTATUS open_stream(struct posix_share *ps, const struct vfs_open_args *
 
 /* ---- data and metadata ---- */
 
+/* The bytes the file's data occupies: its extents (FIEMAP), preallocation
+ * past the end included.  st_blocks counts more on ext4 once the xattrs
+ * (DOS attributes, ACL, streams) spill out of the inode into a block of
+ * their own, which NTFS would never show as AllocationSize.  false when
+ * the file system cannot tell. */
+static bool data_allocation(int fd, uint64_t *out)
+{
+	enum { N = 32 };
+	uint64_t buf[(sizeof(struct fiemap) + N * sizeof(struct fiemap_extent)) / 8 + 1];
+	struct fiemap *fm = (struct fiemap *)buf;
+	uint64_t sum = 0, start = 0;
+	for (int round = 0; round < 64; round++) {
+		memset(buf, 0, sizeof(buf));
+		fm->fm_start = start;
+		fm->fm_length = FIEMAP_MAX_OFFSET - start;
+		fm->fm_extent_count = N;
+		if (ioctl(fd, FS_IOC_FIEMAP, fm) < 0)
+			return false;
+		if (fm->fm_mapped_extents == 0 || fm->fm_mapped_extents > N)
+			break;
+		for (uint32_t i = 0; i < fm->fm_mapped_extents; i++) {
+			const struct fiemap_extent *e = &fm->fm_extents[i];
+			sum += e->fe_length;
+			if (e->fe_flags & FIEMAP_EXTENT_LAST) {
+				*out = sum;
+				return true;
+			}
+		}
+		const struct fiemap_extent *last = &fm->fm_extents[fm->fm_mapped_extents - 1];
+		start = last->fe_logical + last->fe_length;
+		if (start >= FIEMAP_MAX_OFFSET)
+			break;
+	}
+	if (fm->fm_mapped_extents != 0)
+		return false; /* too fragmented to count: st_blocks stands */
+	*out = sum;
+	return true;
+}
+
 static NTSTATUS posix_fstat(struct vfs_handle *h, struct vfs_stat *st)
 {
 	struct statx stx;
@@ -837,6 +880,14 @@ static NTSTATUS posix_fstat(struct vfs_handle *h, struct vfs_stat *st)
 		return errno_status();
 	load_dosattrib(h, &d);
 	vfs_stat_from_statx(st, &stx, &d);
+	/* More blocks than the data needs: preallocation, or an xattr block
+	 * (data_allocation).  Only then is it worth counting the extents. */
+	uint64_t blk = stx.stx_blksize ? stx.stx_blksize : 4096;
+	uint64_t alloc;
+	if (!st->is_dir && !h->stream_x && !h->is_opath && st->size <= UINT64_MAX - blk &&
+	    st->alloc > (st->size + blk - 1) / blk * blk && data_allocation(h->fd, &alloc) &&
+	    alloc < st->alloc)
+		st->alloc = alloc;
 	struct vfs_xt t = handle_xt(h, p);
 	st->ea_size = vfs_ea_size(&t);
 	if (h->stream_x) {
@@ -1265,11 +1316,12 @@ static NTSTATUS posix_unlink(struct vfs_handle *h)
 	return st;
 }
 
-/* Decides the final name of a rename target on a case-insensitive share:
- * an existing entry equal ignoring case is the target, unless it is the
- * renamed file itself (a change of case only). */
+/* Decides the final name of a rename or link target on a case-insensitive
+ * share: an existing entry equal ignoring case is the target, unless it is
+ * the renamed file itself (a change of case only; self_ok).  A link names
+ * such an entry as it is (self_ok false): it already exists. */
 static NTSTATUS target_name(struct vfs_handle *h, int npfd, const char *ndir,
-			    const char *name, char **out)
+			    const char *name, bool self_ok, char **out)
 {
 	struct stat sb, self;
 	if (h->share->pub.case_sensitive ||
@@ -1280,7 +1332,8 @@ static NTSTATUS target_name(struct vfs_handle *h, int npfd, const char *ndir,
 	char *m = NULL;
 	int r = ci_find(h->share->pub.root_fd, ndir, name, &m);
 	if (r == 0 && fstatat(npfd, m, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    fstat(h->fd, &self) == 0 && (sb.st_dev != self.st_dev || sb.st_ino != self.st_ino)) {
+	    (!self_ok || (fstat(h->fd, &self) == 0 &&
+			  (sb.st_dev != self.st_dev || sb.st_ino != self.st_ino)))) {
 		*out = m;
 		return STATUS_SUCCESS;
 	}
@@ -1289,6 +1342,38 @@ static NTSTATUS target_name(struct vfs_handle *h, int npfd, const char *ndir,
 		return STATUS_NO_MEMORY;
 	*out = strdup(name);
 	return *out ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+}
+
+/* The directory new_path would be in, opened beneath the root (O_PATH), in
+ * its on-disk spelling (*ndir, malloc'd), and the final name settled
+ * against it (*final, malloc'd; see target_name). */
+static NTSTATUS open_target(struct vfs_handle *h, const char *new_path, bool self_ok, int *npfd,
+			    char **ndir, char **final)
+{
+	struct posix_share *ps = h->share;
+	const char *slash = strrchr(new_path, '/');
+	const char *nname;
+	char *real = NULL;
+	*npfd = -1;
+	*ndir = *final = NULL;
+	char *dir_in = slash ? strndup(new_path, (size_t)(slash - new_path)) : strdup("");
+	if (dir_in)
+		*ndir = resolve_path(ps, dir_in);
+	free(dir_in);
+	if (*ndir)
+		real = path_join(*ndir, slash ? slash + 1 : new_path);
+	NTSTATUS st = real ? open_parent(ps->pub.root_fd, real, npfd, &nname) : STATUS_NO_MEMORY;
+	if (!st)
+		st = target_name(h, *npfd, *ndir, nname, self_ok, final);
+	free(real);
+	if (st) {
+		if (*npfd >= 0)
+			close(*npfd);
+		*npfd = -1;
+		free(*ndir);
+		*ndir = NULL;
+	}
+	return st;
 }
 
 static NTSTATUS posix_rename(struct vfs_handle *h, const char *new_path, bool replace)
@@ -1300,32 +1385,17 @@ static NTSTATUS posix_rename(struct vfs_handle *h, const char *new_path, bool re
 	if (h->stream_x)
 		return STATUS_INVALID_PARAMETER; /* rename_stream */
 
-	NTSTATUS st;
-	int opfd = -1, npfd = -1;
-	const char *oname, *nname;
-	char *real = NULL, *final = NULL, *ndir = NULL, *newrel = NULL;
+	int opfd = -1, npfd;
+	const char *oname;
+	char *final, *ndir, *newrel = NULL;
 
 	/* The target's directories in their on-disk spelling; the final name
 	 * is settled against the opened parent (it may differ from an
 	 * existing name only in case: then it is that name, or a change of
 	 * case of the file itself). */
-	const char *slash = strrchr(new_path, '/');
-	char *dir_in = slash ? strndup(new_path, (size_t)(slash - new_path)) : strdup("");
-	if (dir_in)
-		ndir = resolve_path(ps, dir_in);
-	free(dir_in);
-	if (ndir)
-		real = path_join(ndir, slash ? slash + 1 : new_path);
-	if (!real) {
-		st = STATUS_NO_MEMORY;
-		goto out;
-	}
-	st = open_parent(root, real, &npfd, &nname);
+	NTSTATUS st = open_target(h, new_path, true, &npfd, &ndir, &final);
 	if (st)
-		goto out;
-	st = target_name(h, npfd, ndir, nname, &final);
-	if (st)
-		goto out;
+		return st;
 	newrel = path_join(ndir, final);
 	if (!newrel) {
 		st = STATUS_NO_MEMORY;
@@ -1377,12 +1447,121 @@ done:
 out:
 	if (opfd >= 0)
 		close(opfd);
-	if (npfd >= 0)
-		close(npfd);
-	free(real);
+	close(npfd);
 	free(final);
 	free(ndir);
 	free(newrel);
+	return st;
+}
+
+static NTSTATUS link_errno_status(int fd, int err)
+{
+	struct stat self;
+	switch (err) {
+	case EEXIST:
+		return STATUS_OBJECT_NAME_COLLISION;
+	case EMLINK:
+		return STATUS_TOO_MANY_LINKS;
+	case EXDEV: /* the target directory is on another mount */
+		return STATUS_NOT_SAME_DEVICE;
+	case EISDIR: /* a directory took the name meanwhile */
+		return STATUS_ACCESS_DENIED;
+	case ENOENT: /* the file lost its last name, or the directory went */
+		return fstat(fd, &self) == 0 && self.st_nlink == 0 ? STATUS_ACCESS_DENIED
+								   : STATUS_OBJECT_PATH_NOT_FOUND;
+	default:
+		errno = err;
+		return errno_status();
+	}
+}
+
+/* Replaces the existing name `final` in dirfd with a link to fd, atomically:
+ * the link is made under a fresh temporary name and renamed over the old
+ * one, so a failure (no space, a full link count) leaves the old file in
+ * place, and a reader never finds the name missing. */
+static NTSTATUS link_replace(int fd, int dirfd, const char *final)
+{
+	char src[64], tmp[48];
+	proc_fd_path(src, sizeof(src), fd);
+	for (int tries = 0; tries < 16; tries++) {
+		uint64_t r;
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return STATUS_INTERNAL_ERROR;
+		snprintf(tmp, sizeof(tmp), ".daxsmb-link-%016llx", (unsigned long long)r);
+		if (linkat(AT_FDCWD, src, dirfd, tmp, AT_SYMLINK_FOLLOW) == 0)
+			break;
+		if (errno != EEXIST)
+			return link_errno_status(fd, errno);
+		tmp[0] = 0;
+	}
+	if (!tmp[0])
+		return STATUS_OBJECT_NAME_COLLISION;
+	/* rename(2) will not put a file over a directory (EISDIR). */
+	if (renameat(dirfd, tmp, dirfd, final) < 0) {
+		int err = errno;
+		unlinkat(dirfd, tmp, 0);
+		return link_errno_status(fd, err);
+	}
+	return STATUS_SUCCESS;
+}
+
+/* MS-FSA 2.1.5.15.6.  The source is the open file itself, through its
+ * /proc/self/fd magic link (linkat(AT_EMPTY_PATH) would need
+ * CAP_DAC_READ_SEARCH): never a name looked up again, so a rename or a
+ * symlink swapped in meanwhile cannot make us link another file.  The new
+ * name is made with linkat relative to its directory opened beneath the
+ * root, so it cannot land outside the share. */
+static NTSTATUS posix_link(struct vfs_handle *h, const char *new_path, bool replace)
+{
+	struct posix_share *ps = h->share;
+	if (ps->pub.read_only || !new_path[0])
+		return STATUS_ACCESS_DENIED;
+	if (h->stream_x)
+		return STATUS_INVALID_PARAMETER;
+	struct stat self;
+	if (fstat(h->fd, &self) < 0)
+		return errno_status();
+	if (h->is_dir || S_ISDIR(self.st_mode))
+		return STATUS_FILE_IS_A_DIRECTORY;
+	if (!S_ISREG(self.st_mode))
+		return STATUS_ACCESS_DENIED;
+	if (self.st_nlink == 0)
+		return STATUS_ACCESS_DENIED; /* MS-FSA: Open.Link.IsDeleted */
+
+	int npfd;
+	char *ndir, *final;
+	NTSTATUS st = open_target(h, new_path, false, &npfd, &ndir, &final);
+	if (st)
+		return st;
+	struct stat tb, pst;
+	bool have_before = !ps->pub.case_sensitive && fstat(npfd, &pst) == 0;
+	if (fstatat(npfd, final, &tb, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!replace) {
+			st = STATUS_OBJECT_NAME_COLLISION;
+		} else if (S_ISDIR(tb.st_mode)) {
+			st = STATUS_ACCESS_DENIED; /* a directory is never replaced */
+		} else if (tb.st_dev == self.st_dev && tb.st_ino == self.st_ino) {
+			goto out; /* already a name of this file */
+		} else {
+			st = link_replace(h->fd, npfd, final);
+		}
+		goto out;
+	} else if (errno != ENOENT) {
+		st = errno_status();
+		goto out;
+	}
+	char src[64];
+	proc_fd_path(src, sizeof(src), h->fd);
+	if (linkat(AT_FDCWD, src, npfd, final, AT_SYMLINK_FOLLOW) < 0) {
+		st = link_errno_status(h->fd, errno);
+		goto out;
+	}
+	if (have_before)
+		ci_note_created(npfd, &pst.st_mtim, final);
+out:
+	close(npfd);
+	free(ndir);
+	free(final);
 	return st;
 }
 
@@ -1780,6 +1959,7 @@ static const struct vfs_ops posix_ops = {
 	.stat_child = posix_stat_child,
 	.unlink = posix_unlink,
 	.rename = posix_rename,
+	.link = posix_link,
 	.is_empty_dir = posix_is_empty_dir,
 	.statfs = posix_statfs,
 	.path = posix_path,

@@ -138,6 +138,17 @@ struct vfs_ops {
 	 * target is never replaced (ACCESS_DENIED).  The handle keeps working
 	 * and reports the new path. */
 	NTSTATUS (*rename)(struct vfs_handle *h, const char *new_path, bool replace);
+	/* Makes new_path (same validation as open) another name of the
+	 * handle's file, a hard link: the file is the one the handle has open,
+	 * whatever its names are now, and the new name's directory is resolved
+	 * below the share root as for open.  Existing target:
+	 * OBJECT_NAME_COLLISION unless replace; a directory target is never
+	 * replaced (ACCESS_DENIED); a name that already links to this file
+	 * stays as it is.  A directory handle is FILE_IS_A_DIRECTORY, a stream
+	 * handle INVALID_PARAMETER, a file with no name left (unlinked)
+	 * ACCESS_DENIED, too many links TOO_MANY_LINKS.  The handle's path is
+	 * unchanged.  Optional: NULL answers STATUS_NOT_SUPPORTED. */
+	NTSTATUS (*link)(struct vfs_handle *h, const char *new_path, bool replace);
 	/* Probes whether path would be a directory without opening it for I/O
 	 * (used by the server for checks such as delete-on-close of a non-empty
 	 * directory). Returns OBJECT_NAME_NOT_FOUND when absent. */

@@ -16,6 +16,8 @@ from daxtest import DaxServer, client_conf, free_port, run, smbclient, wait_port
 import test_copy  # noqa: E402
 import test_bigdir  # noqa: E402
 import test_cli_cp  # noqa: E402
+import test_wtime_views  # noqa: E402
+import test_hardlink  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = []
@@ -543,6 +545,54 @@ def list_100k_files_samba(srv):
     finally:
         s.stop()
         s.cleanup()
+
+
+@test
+def wtime_same_in_every_view(srv):
+    """Issue 6: while a write time is held back (plain, and frozen by -1
+    for LastWriteTime and ChangeTime), a second CREATE's reply, a directory
+    listing and QUERY_INFO on the writing handle show the same times."""
+    test_wtime_views.same_times_in_every_view(srv)
+
+
+@test
+def wtime_durable_reconnect_reply(srv):
+    """Issue 6: a durable reconnect's CREATE reply shows the held-back
+    write time that QUERY_INFO showed before the connection was cut."""
+    test_wtime_views.durable_reconnect_times(srv)
+
+
+@test
+def overwrite_hidden_system_denied(srv):
+    """Issue 6 (MS-FSA 2.1.5.1.2): SUPERSEDE / OVERWRITE / OVERWRITE_IF of a
+    HIDDEN or SYSTEM file without that attribute is ACCESS_DENIED."""
+    test_wtime_views.overwrite_hidden_denied(srv)
+
+
+@test
+def hardlink_impacket(srv):
+    """Issue 6: SET_INFO FileLinkInformation: both names one file (contents,
+    file id, NumberOfLinks 2), collisions, ReplaceIfExists, directories,
+    streams, open targets, bad names and a read-only share refused."""
+    test_hardlink.link_names_one_file(srv)
+
+
+@test
+def hardlink_notify_added(srv):
+    """Issue 6: a new link is FILE_ACTION_ADDED to CHANGE_NOTIFY on its directory."""
+    test_hardlink.link_notifies_added(srv)
+
+
+@test
+def hardlink_smbclient(srv):
+    """Issue 6: smbclient's `hardlink` over SMB3."""
+    test_hardlink.smbclient_hardlink(srv)
+
+
+@test
+def rename_full_pathname(srv):
+    """A rename target leading with '\\' (a full pathname) is accepted."""
+    test_hardlink.rename_leading_backslash(srv)
 
 
 @test

@@ -220,6 +220,24 @@ int main(void)
 	smb2_encode_create_contexts(&b, cc, 3);
 	save("fuzz_create_ctx", "chain3", &b);
 	buf_reset(&b);
+	/* ... and one with the payloads the server decodes: app instance id
+	 * and version, AlSi */
+	struct buf pl[3];
+	for (int i = 0; i < 3; i++)
+		buf_init(&pl[i], 64);
+	smb2_encode_app_instance_id(&pl[0], DATA);
+	smb2_encode_app_instance_version(&pl[1], &(struct smb2_app_instance_version){1, 2});
+	smb2_encode_alloc_size_ctx(&pl[2], 4096);
+	struct smb2_create_context ca[3] = {
+		{smb2_ctx_app_instance_id, 16, pl[0].p, (uint32_t)pl[0].len},
+		{smb2_ctx_app_instance_version, 16, pl[1].p, (uint32_t)pl[1].len},
+		{(const uint8_t *)"AlSi", 4, pl[2].p, (uint32_t)pl[2].len},
+	};
+	smb2_encode_create_contexts(&b, ca, 3);
+	save("fuzz_create_ctx", "appinst", &b);
+	buf_reset(&b);
+	for (int i = 0; i < 3; i++)
+		buf_free(&pl[i]);
 
 	/* fuzz_neg_ctx: a NEGOTIATE body with contexts, and a response body */
 	buf_zero(&b, SMB2_HDR_SIZE);

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "authtest.h"
+#include "crypto/crypto_int.h"
 #include "crypto/crypto.h"
 
 static struct passdb *db;
@@ -106,6 +107,127 @@ static void test_anonymous(void **state)
 	hs_run(db, NULL, NULL, NULL, true, NULL, NULL, &r);
 	assert_int_equal(r.server, STATUS_SUCCESS);
 	assert_true(r.id.anonymous);
+	hs_free(&r);
+}
+
+/* Leg 3 replaced by a hand-built AUTHENTICATE naming user "root" with an
+ * empty NtChallengeResponse and the LmChallengeResponse given in arg
+ * (a struct lm_resp), as smbclient -N sends it. */
+struct lm_resp {
+	const uint8_t *p;
+	uint16_t len;
+	const uint8_t *key;            /* EncryptedRandomSessionKey (16) or NULL */
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void named_empty_auth(int leg, struct buf *tok, void *arg)
+{
+	const struct lm_resp *lm = arg;
+	if (leg != 3)
+		return;
+	uint8_t m[128] = "NTLMSSP";
+	static const uint8_t root[] = {'r', 0, 'o', 0, 'o', 0, 't', 0};
+	uint32_t off = 64;
+	put32(m + 8, 3);
+	/* LmChallengeResponse, then an empty NtChallengeResponse and domain */
+	put16(m + 12, lm->len);
+	put16(m + 14, lm->len);
+	put32(m + 16, off);
+	memcpy(m + off, lm->p, lm->len);
+	off += lm->len;
+	for (int f = 1; f < 6; f++)
+		put32(m + 12 + 8 * f + 4, off);
+	/* UserName "root" */
+	put16(m + 36, sizeof(root));
+	put16(m + 38, sizeof(root));
+	memcpy(m + off, root, sizeof(root));
+	off += sizeof(root);
+	put32(m + 48, off); /* workstation empty, after the name */
+	put32(m + 56, off);
+	if (lm->key) {
+		/* smbclient -N: a key, and no NTLMSSP_ANONYMOUS */
+		put16(m + 52, 16);
+		put16(m + 54, 16);
+		memcpy(m + off, lm->key, 16);
+		off += 16;
+		put32(m + 60, 0x00000001 | 0x00000200 | 0x40000000); /* UNICODE|NTLM|KEY_EXCH */
+	} else {
+		put32(m + 60, 0x00000001 | 0x00000200 | 0x00000800); /* UNICODE|NTLM|ANONYMOUS */
+	}
+	buf_reset(tok);
+	buf_bytes(tok, m, off);
+}
+
+/* MS-NLMP 3.3.1: empty NT and empty or Z(1) LM responses are an anonymous
+ * logon whatever the user name; an LM-only response is refused. */
+static void test_anonymous_with_user_name(void **state)
+{
+	struct hs_result r;
+	static const uint8_t z1[1] = {0};
+	static const uint8_t lm24[24] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+					 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24};
+	struct lm_resp empty = {NULL, 0, NULL}, zero = {z1, 1, NULL}, lm = {lm24, 24, NULL};
+
+	hs_run(db, "User", "Domain", "Password", true, named_empty_auth, &empty, &r);
+	assert_int_equal(r.server, STATUS_SUCCESS);
+	assert_true(r.id.anonymous);
+	assert_false(r.id.guest);
+	assert_false(r.id.has_session_key);
+	assert_string_equal(r.id.user, "");
+	hs_free(&r);
+
+	hs_run(db, "User", "Domain", "Password", true, named_empty_auth, &zero, &r);
+	assert_int_equal(r.server, STATUS_SUCCESS);
+	assert_true(r.id.anonymous);
+	assert_string_equal(r.id.user, "");
+	hs_free(&r);
+
+	hs_run(db, "User", "Domain", "Password", true, named_empty_auth, &lm, &r);
+	assert_int_equal(r.server, STATUS_LOGON_FAILURE);
+	assert_false(r.id.anonymous);
+	hs_free(&r);
+}
+
+/* The same with an EncryptedRandomSessionKey and no NTLMSSP_ANONYMOUS:
+ * still anonymous, never a user's key, but the key the client derives
+ * (RC4 under a zero SessionBaseKey) is kept for signing. */
+static void test_anonymous_key(void **state)
+{
+	struct hs_result r;
+	static const uint8_t zero16[16];
+	static const uint8_t ekey[16] = {0x2e, 0x86, 0xd2, 0x30, 0x15, 0xac, 0x50, 0x24,
+					 0xaa, 0xa1, 0xb8, 0xaa, 0x4b, 0x1a, 0xee, 0x8c};
+	struct lm_resp keyed = {NULL, 0, ekey}, unkeyed = {NULL, 0, NULL};
+	uint8_t back[16];
+
+	hs_run(db, "User", "Domain", "Password", true, named_empty_auth, &keyed, &r);
+	assert_int_equal(r.server, STATUS_SUCCESS);
+	assert_true(r.id.anonymous);
+	assert_false(r.id.has_session_key);
+	assert_true(r.id.anonymous_key);
+	assert_int_equal(crypto_rc4(zero16, 16, r.id.session_key, 16, back), 0);
+	assert_memory_equal(back, ekey, 16);
+	hs_free(&r);
+
+	hs_run(db, "User", "Domain", "Password", true, named_empty_auth, &unkeyed, &r);
+	assert_int_equal(r.server, STATUS_SUCCESS);
+	assert_false(r.id.anonymous_key);
+	hs_free(&r);
+	/* A real anonymous client says NTLMSSP_ANONYMOUS: no key kept. */
+	hs_run(db, "", NULL, NULL, false, NULL, NULL, &r);
+	assert_true(r.id.anonymous);
+	assert_false(r.id.anonymous_key);
 	hs_free(&r);
 }
 
@@ -291,6 +413,8 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_unknown_user_is_guest),
 		cmocka_unit_test(test_anonymous),
+		cmocka_unit_test(test_anonymous_with_user_name),
+		cmocka_unit_test(test_anonymous_key),
 		cmocka_unit_test(test_raw_ntlmssp),
 		cmocka_unit_test(test_mech_list_mic_tampered),
 		cmocka_unit_test(test_ntlm_mic_tampered),

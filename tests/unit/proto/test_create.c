@@ -272,6 +272,103 @@ static void test_chain(void **state)
 	free(big);
 }
 
+/* AppInstanceId: round trip; every truncation, one byte too many and a
+ * lying StructureSize fail. */
+static void test_app_instance_id(void **state)
+{
+	(void)state;
+	uint8_t id[16], got[16];
+	for (int i = 0; i < 16; i++)
+		id[i] = (uint8_t)(0xA0 + i);
+	struct buf b;
+	buf_init(&b, 64);
+	smb2_encode_app_instance_id(&b, id);
+	assert_true(buf_ok(&b));
+	assert_int_equal(b.len, 20);
+	assert_int_equal(get_le16(b.p), 20);
+	assert_int_equal(smb2_decode_app_instance_id(b.p, b.len, got), 0);
+	assert_memory_equal(got, id, 16);
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(smb2_decode_app_instance_id(b.p, n, got), -1);
+	uint8_t longer[21];
+	memcpy(longer, b.p, 20);
+	longer[20] = 0;
+	assert_int_equal(smb2_decode_app_instance_id(longer, 21, got), -1);
+	put_le16(b.p, 24); /* StructureSize lies */
+	assert_int_equal(smb2_decode_app_instance_id(b.p, b.len, got), -1);
+	put_le16(b.p, 0);
+	assert_int_equal(smb2_decode_app_instance_id(b.p, b.len, got), -1);
+	buf_free(&b);
+}
+
+static void test_app_instance_version(void **state)
+{
+	(void)state;
+	struct smb2_app_instance_version v = {0x1122334455667788ull, 0x99AABBCCDDEEFF00ull}, got;
+	struct buf b;
+	buf_init(&b, 64);
+	smb2_encode_app_instance_version(&b, &v);
+	assert_true(buf_ok(&b));
+	assert_int_equal(b.len, 24);
+	assert_int_equal(get_le16(b.p), 24);
+	assert_int_equal(get_le64(b.p + 8), v.high);
+	assert_int_equal(get_le64(b.p + 16), v.low);
+	assert_int_equal(smb2_decode_app_instance_version(b.p, b.len, &got), 0);
+	assert_true(got.high == v.high && got.low == v.low);
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(smb2_decode_app_instance_version(b.p, n, &got), -1);
+	uint8_t longer[32] = {0};
+	memcpy(longer, b.p, 24);
+	assert_int_equal(smb2_decode_app_instance_version(longer, 32, &got), -1);
+	put_le16(b.p, 20); /* the size of the other context */
+	assert_int_equal(smb2_decode_app_instance_version(b.p, b.len, &got), -1);
+	buf_free(&b);
+}
+
+/* AlSi and TWrp: exactly 8 bytes. */
+static void test_alloc_size(void **state)
+{
+	(void)state;
+	uint64_t got = 0;
+	struct buf b;
+	buf_init(&b, 64);
+	smb2_encode_alloc_size_ctx(&b, 0x123456789ull);
+	assert_int_equal(b.len, 8);
+	assert_int_equal(smb2_decode_alloc_size_ctx(b.p, b.len, &got), 0);
+	assert_true(got == 0x123456789ull);
+	for (size_t n = 0; n < 8; n++)
+		assert_int_equal(smb2_decode_alloc_size_ctx(b.p, n, &got), -1);
+	uint8_t longer[9] = {0};
+	assert_int_equal(smb2_decode_alloc_size_ctx(longer, 9, &got), -1);
+	/* TWrp has the same 8-byte layout */
+	buf_reset(&b);
+	smb2_encode_timewarp_ctx(&b, 0x01D9000000000000ull);
+	assert_int_equal(b.len, 8);
+	assert_int_equal(smb2_decode_timewarp_ctx(b.p, b.len, &got), 0);
+	assert_true(got == 0x01D9000000000000ull);
+	for (size_t n = 0; n < 8; n++)
+		assert_int_equal(smb2_decode_timewarp_ctx(b.p, n, &got), -1);
+	assert_int_equal(smb2_decode_timewarp_ctx(longer, 9, &got), -1);
+	buf_free(&b);
+}
+
+/* Contexts are found by their whole name: a GUID tag and a 4-letter tag
+ * that is its prefix do not match each other. */
+static void test_find_context(void **state)
+{
+	(void)state;
+	struct smb2_create_context x[3] = {
+		{(const uint8_t *)"\x45\xBC\xA6\x6A", 4, NULL, 0},
+		{smb2_ctx_app_instance_id, 16, DH2Q, 20},
+		{(const uint8_t *)"AlSi", 4, DH2Q, 8},
+	};
+	assert_ptr_equal(smb2_find_create_context(x, 3, smb2_ctx_app_instance_id, 16), &x[1]);
+	assert_ptr_equal(smb2_find_create_context(x, 3, "AlSi", 4), &x[2]);
+	assert_null(smb2_find_create_context(x, 3, smb2_ctx_app_instance_version, 16));
+	assert_null(smb2_find_create_context(x, 3, "MxAc", 4));
+	assert_null(smb2_find_create_context(x, 0, "AlSi", 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +376,10 @@ int main(void)
 		cmocka_unit_test(test_resp),
 		cmocka_unit_test(test_compound),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_app_instance_id),
+		cmocka_unit_test(test_app_instance_version),
+		cmocka_unit_test(test_alloc_size),
+		cmocka_unit_test(test_find_context),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
