@@ -596,6 +596,38 @@ def rename_full_pathname(srv):
 
 
 @test
+def session_expiry_and_reauth(srv):
+    """Issue 5: with `session expiry = 2` a session's requests get
+    NETWORK_SESSION_EXPIRED once it has lived 2 s (MS-SMB2 3.3.5.2.9); a
+    re-authentication on the same session id (3.3.5.5) revives it."""
+    import time
+    from impacket.smbconnection import SMBConnection, SessionError
+    from impacket import smb3structs as s3
+    d = DaxServer(srv.build, extra_global="session expiry = 2").start()
+    try:
+        c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=d.port,
+                          preferredDialect=s3.SMB2_DIALECT_21)
+        c.login("alice", "Secret-1")
+        c.listPath("share", "*")
+        time.sleep(3)
+        try:
+            c.listPath("share", "*")
+            raise Failed("request on an expired session succeeded")
+        except SessionError as e:
+            check(e.getErrorCode() == 0xC000035C, f"expired session: {e.getErrorCode():#x}")
+        sid = c.getSMBServer()._Session["SessionID"]
+        c.getSMBServer().login("alice", "Secret-1")  # re-auth: same SessionId
+        check(c.getSMBServer()._Session["SessionID"] == sid, "re-auth made a new session")
+        c.listPath("share", "*")
+        c.logoff()
+        check(d.alive(), "server died")
+    finally:
+        problems = d.stop()
+        d.cleanup()
+    check(not problems, "\n".join(problems or []))
+
+
+@test
 def impacket_wrong_password(srv):
     from impacket.smbconnection import SMBConnection, SessionError
     c = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=srv.port)
