@@ -525,6 +525,8 @@ static void notify_cancel(struct srv_async *a)
 	complete(q, STATUS_CANCELLED, NULL);
 }
 
+static void watch_end(struct srv_open *o);
+
 static NTSTATUS watch_new(struct srv_req *r, struct srv_open *o,
 			  const struct smb2_change_notify_req *rq)
 {
@@ -563,7 +565,7 @@ static NTSTATUS watch_new(struct srv_req *r, struct srv_open *o,
 		pthread_mutex_unlock(&o->file->mu);
 	NTSTATUS st = ops->watch(o->h, "", w->tree, nt.fd, WATCH_MASK, reg_added, w);
 	if (st) {
-		notify_open_close(o);
+		watch_end(o);
 		return st;
 	}
 	return STATUS_SUCCESS;
@@ -578,6 +580,26 @@ NTSTATUS notify_request(struct srv_req *r, struct srv_open *o,
 			return st;
 	}
 	struct notify_watch *w = o->notify;
+	/* A directory whose delete is pending answers STATUS_DELETE_PENDING
+	 * (as Windows does), also when the delete came before this request:
+	 * another connection's delete may reach the server first, and then
+	 * no close would ever complete the request (smbtorture
+	 * smb2.notify.rmdir3/4 hung so).  file_deleting sets delete_pending
+	 * before it looks for watches, both under f->mu, so a watch it
+	 * missed sees the flag here. */
+	if (o->file) {
+		pthread_mutex_lock(&o->file->mu);
+		bool pending_delete = o->file->delete_pending;
+		pthread_mutex_unlock(&o->file->mu);
+		if (pending_delete) {
+			pthread_mutex_lock(&nt.mu);
+			if (!w->deleted) {
+				w->deleted = true;
+				schedule(w); /* requests already waiting end too */
+			}
+			pthread_mutex_unlock(&nt.mu);
+		}
+	}
 	if (!w->pending) {
 		/* What happened since the last request answers this one. */
 		pthread_mutex_lock(&nt.mu);
@@ -627,7 +649,12 @@ static void file_deleting(struct srv_open *o)
 {
 	struct srv_file *f = o->file;
 	pthread_mutex_lock(&f->mu);
-	if (f->delete_pending || o->delete_on_close) {
+	/* objects.c sets the flag too as o leaves the file, a moment later;
+	 * set here, under the same lock as the search below, a request on a
+	 * handle not yet watching sees it (notify_request). */
+	if (o->delete_on_close)
+		f->delete_pending = true;
+	if (f->delete_pending) {
 		for (struct srv_open *x = f->opens; x; x = x->fnext) {
 			struct notify_watch *w = x->notify; /* set and cleared under f->mu */
 			if (x == o || !w)
@@ -641,10 +668,9 @@ static void file_deleting(struct srv_open *o)
 	pthread_mutex_unlock(&f->mu);
 }
 
-void notify_open_close(struct srv_open *o)
+/* Ends o's watch and its waiting requests. */
+static void watch_end(struct srv_open *o)
 {
-	if (o->is_dir && o->file)
-		file_deleting(o);
 	struct notify_watch *w = o->notify;
 	if (!w)
 		return;
@@ -671,4 +697,14 @@ void notify_open_close(struct srv_open *o)
 	regs_drop_watch(w);
 	watch_put_locked(w);
 	pthread_mutex_unlock(&nt.mu);
+}
+
+void notify_open_close(struct srv_open *o)
+{
+	/* Only a handle that really closes (its tree already gone) deletes:
+	 * a durable handle detached from its lost session keeps its
+	 * delete-on-close for its eventual close (durable.c). */
+	if (o->is_dir && o->file && !o->tree)
+		file_deleting(o);
+	watch_end(o);
 }

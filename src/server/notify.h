@@ -48,8 +48,11 @@ NTSTATUS notify_request(struct srv_req *r, struct srv_open *o,
 			const struct smb2_change_notify_req *rq);
 
 /* On o's loop, when o closes (its close, tree disconnect, logoff,
- * disconnect): waiting requests end with STATUS_NOTIFY_CLEANUP and the
- * watches go. */
+ * disconnect) or a durable o is detached from its session: waiting
+ * requests end with STATUS_NOTIFY_CLEANUP and the watches go.  When o
+ * really closes (o->tree already NULL) with delete-on-close, or its
+ * directory's delete is pending, the other handles' requests end with
+ * STATUS_DELETE_PENDING. */
 void notify_open_close(struct srv_open *o);
 
 #endif

@@ -18,6 +18,7 @@ import test_bigdir  # noqa: E402
 import test_cli_cp  # noqa: E402
 import test_wtime_views  # noqa: E402
 import test_hardlink  # noqa: E402
+import test_notify_order  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = []
@@ -690,6 +691,22 @@ def flush_async_signed_smb311(srv):
     c.closeFile(tid, fid)
     c.deleteFile("share", "flush311.bin")
     c.logoff()
+
+
+@test
+def notify_delete_pending(srv):
+    """CHANGE_NOTIFY on a directory another connection deletes (DELETE_ON_CLOSE
+    or disposition), the request sent before or after the delete: always
+    STATUS_DELETE_PENDING, never a request left waiting (smb2.notify.rmdir3/4)."""
+    test_notify_order.delete_pending_completes_notify(srv)
+
+
+@test
+def notify_basedir_attribute(srv):
+    """smb2.notify.basedir in a fixed order: with the CHANGE_NOTIFY waiting,
+    another connection hides the watched directory (not reported) and a file
+    in it (reported alone, MODIFIED)."""
+    test_notify_order.basedir_attribute_change(srv)
 
 
 # ---- administration and configuration ----
