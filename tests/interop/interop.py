@@ -812,9 +812,15 @@ TORTURE_SUITES = load_suites()
 
 def torture_suite(srv, suite, results):
     known = load_known_failures()
-    p = run(["smbtorture", "-s", client_conf(), f"//127.0.0.1/share", "-p", str(srv.port),
-             "-U", "alice%Secret-1", "--option=torture:user2name=bob",
-             "--option=torture:user2password=Secret-2", suite], timeout=900)
+    try:
+        p = run(["smbtorture", "-s", client_conf(), f"//127.0.0.1/share", "-p", str(srv.port),
+                 "-U", "alice%Secret-1", "--option=torture:user2name=bob",
+                 "--option=torture:user2password=Secret-2", suite], timeout=900)
+    except subprocess.TimeoutExpired as e:
+        # A hang fails the suite (with what it printed) and the run goes on.
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        results.append(("FAIL", f"smbtorture {suite} (hung 900 s)", out[-3000:]))
+        return
     out = p.stdout + p.stderr
     seen = 0
     for m in re.finditer(r"^(success|failure|error|skip): (\S+)", p.stdout, re.M):
