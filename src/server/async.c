@@ -187,7 +187,9 @@ void srv_async_finish(struct srv_async *a)
 		} else if (a->sign && s && s->has_key && buf_ok(&c->out)) {
 			struct iovec iov = {c->out.p + off, c->out.len - off};
 			put_le32(c->out.p + off + 16, get_le32(c->out.p + off + 16) | SMB2_FLAGS_SIGNED);
-			crypto_smb2_sign(s->sign_alg, s->keys.signing, &iov, 1);
+			enum crypto_sign_alg alg;
+			const uint8_t *key = srv_session_signing_key(s, c, &alg);
+			crypto_smb2_sign(alg, key, &iov, 1);
 		}
 		srv_end_frame(c);
 	}

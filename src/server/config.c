@@ -365,6 +365,11 @@ static int set_global(struct srv_config *c, const char *k, const char *v, const 
 		if (parse_u32(v, 1, 64, &u))
 			goto bad;
 		c->event_threads = u;
+	} else if (key_is(k, "server multi channel support")) {
+		bool b;
+		if (parse_bool(v, &b))
+			goto bad;
+		c->multi_channel = b;
 	} else if (key_is(k, "busy poll")) {
 		if (parse_u32(v, 0, 1000000, &u))
 			goto bad;
@@ -496,6 +501,7 @@ static struct srv_config *config_new(void)
 	c->max_proto = 0x0311;
 	c->log_level = 1;
 	c->event_threads = 2;
+	c->multi_channel = true;
 	c->max_io = 8u << 20;
 	c->max_frame = (8u << 20) + 65536;
 	c->max_frame_unauth = 65536;

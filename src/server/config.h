@@ -52,6 +52,7 @@ struct srv_config {
 	uint16_t max_proto;
 	int log_level;
 	unsigned event_threads;
+	bool multi_channel;           /* `server multi channel support` */
 	uint32_t busy_poll_us;        /* spin before sleeping (0: off) */
 	/* limits (checked before allocation) */
 	uint32_t max_frame;           /* authenticated connections */

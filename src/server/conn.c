@@ -10,6 +10,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
 #include "server/loop.h"
 #include "server/oplock.h"
@@ -228,7 +230,7 @@ static void process_buffered(struct srv_conn *c)
 	size_t off = 0;
 	/* The replies to every request read in one go leave in one send. */
 	c->defer_send = true;
-	while (!c->closing && !c->want_write && c->rlen - off >= 4) {
+	while (!c->closing && !c->want_write && !c->move_to && c->rlen - off >= 4) {
 		if (out_pending(c) >= OUT_BATCH) {
 			c->defer_send = false;
 			srv_conn_send(c);
@@ -245,6 +247,10 @@ static void process_buffered(struct srv_conn *c)
 			break;
 		}
 		if (c->rlen - off < 4 + (size_t)flen)
+			break;
+		/* A binding to a session of another loop: the frame waits, and
+		 * is processed there once the connection has moved. */
+		if (srv_bind_needs_move(c, c->rbuf + off + 4, (size_t)flen))
 			break;
 		srv_process_frame(c, c->rbuf + off + 4, (size_t)flen);
 		srv_oplock_flush_notes(); /* breaks held back by the frame */
@@ -294,7 +300,7 @@ static bool ensure_room(struct srv_conn *c)
 
 static void on_readable(struct srv_conn *c)
 {
-	while (!c->closing && !c->want_write) {
+	while (!c->closing && !c->want_write && !c->move_to) {
 		if (!ensure_room(c)) {
 			c->closing = true;
 			break;
@@ -331,6 +337,75 @@ static void on_readable(struct srv_conn *c)
 			break;
 		}
 	}
+}
+
+/* ---- session binding across loops ----
+ * Every channel of a session lives on the session's event-loop thread,
+ * so that sessions, trees and opens keep being touched by one thread
+ * only (no locks).  A connection whose next frame binds it to a session
+ * of another loop is handed over to that loop first; it may move only
+ * while nothing of it is tied to this loop: no opens, no channel of a
+ * session here, no async work, no CREATE waiting for a break, no
+ * spliced output. */
+static bool conn_movable(const struct srv_conn *c)
+{
+	if (c->nasync || c->oplock_waiters || c->nsplices)
+		return false;
+	for (uint32_t i = 0; i < c->nsessions; i++) {
+		const struct srv_session *s = c->sessions[i];
+		if (s->nchans != 1 || s->opens.count)
+			return false;
+	}
+	return true;
+}
+
+bool srv_bind_needs_move(struct srv_conn *c, const uint8_t *frame, size_t len)
+{
+	/* A lone SMB2 SESSION_SETUP (not encrypted, not compounded) with
+	 * SMB2_SESSION_FLAG_BINDING and a SessionId. */
+	if (!c->srv->cfg->multi_channel || c->dialect < SMB2_DIALECT_300 ||
+	    len < SMB2_HDR_SIZE + 4 || get_le32(frame) != SMB2_PROTO_ID ||
+	    get_le16(frame + 12) != SMB2_SESSION_SETUP || get_le32(frame + 20) != 0 ||
+	    !(frame[SMB2_HDR_SIZE + 2] & SMB2_SESSION_FLAG_BINDING))
+		return false;
+	uint64_t sid = get_le64(frame + 40);
+	struct srv_session_pub p;
+	if (!sid || !srv_session_find_global(sid, &p))
+		return false;
+	struct srv_loop *to = p.loop;
+	OPENSSL_cleanse(&p, sizeof(p));
+	if (!to || to == c->loop || !conn_movable(c))
+		return false;
+	c->move_to = to;
+	return true;
+}
+
+/* Hands c over to c->move_to: off this loop's epoll and list, its
+ * sessions' table entries pointing at the new loop, then queued there
+ * like a new connection (its buffered frames are processed on arrival). */
+static void conn_move(struct srv_conn *c)
+{
+	struct srv_loop *from = c->loop, *to = c->move_to;
+	epoll_ctl(from->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		from->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+	srv_oplock_conn_moved(c, to);
+	c->loop = to;
+	/* Once the table names the new loop, that loop's thread may take
+	 * a session of c: the tables are updated from a copy. */
+	struct srv_session_move mv[sizeof(c->sessions) / sizeof(c->sessions[0])];
+	uint32_t n = c->nsessions;
+	for (uint32_t i = 0; i < n; i++)
+		srv_session_move_prepare(c->sessions[i], &mv[i]);
+	for (uint32_t i = 0; i < n; i++)
+		srv_session_moved(&mv[i], c);
+	LOG_INFO("%s: moves to the loop of the session it binds to", c->peer);
+	srv_loop_adopt(to, c); /* from here on, c is the other thread's */
 }
 
 static void check_timeouts(struct srv_loop *l)
@@ -387,9 +462,19 @@ static void *loop_main(void *arg)
 					if (l->conns)
 						l->conns->prev = c;
 					l->conns = c;
-					struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+					struct epoll_event ev = {.events = c->want_write ? EPOLLOUT : EPOLLIN,
+								 .data.ptr = c};
 					if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
 						c->closing = true;
+					/* A connection moved here (conn_move) brings the
+					 * frame that made it move. */
+					c->move_to = NULL;
+					if (!c->closing && !c->want_write && c->rlen)
+						process_buffered(c);
+					if (c->closing)
+						conn_free(c);
+					else if (c->move_to)
+						conn_move(c);
 				}
 				drain_done(l);
 				continue;
@@ -402,10 +487,12 @@ static void *loop_main(void *arg)
 				if (!c->want_write)
 					process_buffered(c);
 			}
-			if (!c->closing && (evs[i].events & EPOLLIN))
+			if (!c->closing && !c->move_to && (evs[i].events & EPOLLIN))
 				on_readable(c);
 			if (c->closing)
 				conn_free(c);
+			else if (c->move_to)
+				conn_move(c);
 		}
 		time_t now = time(NULL);
 		if (now != last_check) {

@@ -168,13 +168,18 @@ static void sign_message(struct srv_conn *c, struct srv_session *s, size_t off, 
 	iov[n++] = (struct iovec){c->out.p + pos, end - pos};
 	uint8_t *msg = c->out.p + off;
 	put_le32(msg + 16, get_le32(msg + 16) | SMB2_FLAGS_SIGNED);
-	crypto_smb2_sign(s->sign_alg, s->keys.signing, iov, n);
+	enum crypto_sign_alg alg;
+	const uint8_t *key = srv_session_signing_key(s, c, &alg); /* this channel's */
+	crypto_smb2_sign(alg, key, iov, n);
 }
 
-static bool verify_message(struct srv_session *s, const uint8_t *msg, size_t len)
+static bool verify_message(struct srv_conn *c, struct srv_session *s, const uint8_t *msg,
+			   size_t len)
 {
 	struct iovec iov = {(void *)msg, len};
-	return crypto_smb2_verify(s->sign_alg, s->keys.signing, &iov, 1);
+	enum crypto_sign_alg alg;
+	const uint8_t *key = srv_session_signing_key(s, c, &alg);
+	return crypto_smb2_verify(alg, key, &iov, 1);
 }
 
 /* ---- one frame ---- */
@@ -182,6 +187,7 @@ static bool verify_message(struct srv_session *s, const uint8_t *msg, size_t len
 struct rsp_info {
 	size_t off;
 	struct srv_session *sign_with;
+	uint8_t *preauth;              /* hash to extend with the response (3.1.1) */
 };
 
 #define MAX_COMPOUND 64
@@ -366,7 +372,7 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 			/* Cancel consumes no credit and gets no response. */
 			if (r.hdr.flags & SMB2_FLAGS_SIGNED) {
 				struct srv_session *s = srv_session_lookup(c, r.hdr.session_id);
-				if (s && s->has_key && !verify_message(s, frame + off, mlen))
+				if (s && s->has_key && !verify_message(c, s, frame + off, mlen))
 					continue;
 			}
 			srv_async_cancel(c, &r.hdr);
@@ -392,6 +398,7 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 		buf_zero(&c->out, SMB2_HDR_SIZE);
 		rsp[nrsp].off = r.rsp_off;
 		rsp[nrsp].sign_with = NULL;
+		rsp[nrsp].preauth = NULL;
 
 		NTSTATUS st = STATUS_SUCCESS;
 		const struct cmd_row *row = cmd < SMB2_NCOMMANDS ? &cmd_table[cmd] : NULL;
@@ -432,9 +439,13 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 				srv_session_check_expiry(r.sess);
 			/* SESSION_SETUP answers a miss itself: a binding names
 			 * a session of another connection (smb2_session.c). */
-			if (!r.sess && cmd != SMB2_SESSION_SETUP)
+			if (!r.sess && cmd != SMB2_SESSION_SETUP) {
 				st = STATUS_USER_SESSION_DELETED;
-			else if (row->needs_session && r.sess->state != SESS_VALID &&
+				/* Another connection's session: signed with
+				 * its key when the request was. */
+				if (r.hdr.flags & SMB2_FLAGS_SIGNED)
+					srv_session_sign_foreign(&r, NULL);
+			} else if (row->needs_session && r.sess->state != SESS_VALID &&
 				 !(r.sess->state == SESS_EXPIRED &&
 				   (cmd == SMB2_LOGOFF || cmd == SMB2_CLOSE)))
 				st = r.sess->state == SESS_EXPIRED ? STATUS_NETWORK_SESSION_EXPIRED
@@ -454,9 +465,12 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 		if (!st && !enc_sess && keyed && r.sess->has_key) {
 			bool is_signed = r.hdr.flags & SMB2_FLAGS_SIGNED;
 			if (is_signed) {
-				if (!verify_message(r.sess, frame + off, mlen)) {
+				if (!verify_message(c, r.sess, frame + off, mlen)) {
 					LOG_INFO("%s: bad signature on %s", c->peer, row->name);
 					st = STATUS_ACCESS_DENIED;
+					/* Signed with the session's key on a bound
+					 * channel: answered with that key. */
+					srv_session_sign_foreign(&r, r.sess);
 				}
 			} else if (r.sess->signing_required) {
 				st = STATUS_ACCESS_DENIED;
@@ -529,10 +543,7 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 		if (buf_ok(&hb) && hb.len == SMB2_HDR_SIZE && buf_ok(&c->out))
 			memcpy(c->out.p + r.rsp_off, hb.p, SMB2_HDR_SIZE);
 		buf_free(&hb);
-		if (r.preauth_rsp && buf_ok(&c->out)) {
-			struct iovec iov = {c->out.p + r.rsp_off, c->out.len - r.rsp_off};
-			crypto_preauth_update(r.preauth_rsp, &iov, 1);
-		}
+		rsp[nrsp].preauth = r.preauth_rsp;
 
 		if (r.sign_final_session_setup && r.sign_sess)
 			rsp[nrsp].sign_with = r.sign_sess;
@@ -579,6 +590,15 @@ static void process_smb2(struct srv_conn *c, const uint8_t *frame, size_t len,
 			continue;
 		size_t end = i + 1 < nrsp ? rsp[i + 1].off : c->out.len;
 		sign_message(c, rsp[i].sign_with, rsp[i].off, end);
+	}
+	/* 3.1.1: a SESSION_SETUP response extends the hash as the client
+	 * receives it, signed (an intermediate answer to a binding is). */
+	for (size_t i = 0; i < nrsp; i++) {
+		if (!rsp[i].preauth)
+			continue;
+		size_t end = i + 1 < nrsp ? rsp[i + 1].off : c->out.len;
+		struct iovec iov = {c->out.p + rsp[i].off, end - rsp[i].off};
+		crypto_preauth_update(rsp[i].preauth, &iov, 1);
 	}
 	if (nrsp && enc_sess && srv_encrypt_frame(c, enc_sess) < 0) {
 		close_conn(c, "encryption failed");

@@ -685,14 +685,19 @@ static pthread_mutex_t sess_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void srv_durable_session_register(struct srv_conn *c, struct srv_session *s)
 {
+	srv_durable_session_register_id(c, s->id);
+}
+
+void srv_durable_session_register_id(struct srv_conn *c, uint64_t id)
+{
 	struct sess_ref *e = calloc(1, sizeof(*e));
 	if (!e)
 		return;
-	e->id = s->id;
+	e->id = id;
 	e->loop = c->loop;
 	e->conn_id = c->id;
 	pthread_mutex_lock(&sess_mu);
-	struct sess_ref **b = &sess_tab[s->id % SESS_BUCKETS];
+	struct sess_ref **b = &sess_tab[id % SESS_BUCKETS];
 	e->next = *b;
 	*b = e;
 	pthread_mutex_unlock(&sess_mu);

@@ -94,6 +94,9 @@ void srv_durable_prev_session(struct srv_session *s, uint64_t prev_id);
 /* The table of established sessions PreviousSessionId looks in
  * (smb2_session.c once a session is valid; objects.c as it goes). */
 void srv_durable_session_register(struct srv_conn *c, struct srv_session *s);
+/* The same by id: a session whose connection moved to another loop
+ * (or whose first channel went) is found on connection c now. */
+void srv_durable_session_register_id(struct srv_conn *c, uint64_t id);
 void srv_durable_session_unregister(uint64_t id);
 
 /* objects.c: closes an open that no session holds any more (its locks,

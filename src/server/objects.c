@@ -1,6 +1,7 @@
 /* Lifetime of sessions, tree connects and opens, and the id table that
- * addresses them.  In this version every object belongs to one connection
- * and is only touched by that connection's event-loop thread. */
+ * addresses them.  A session belongs to the connections of its channel
+ * list (one unless bound, MS-SMB2 3.3.5.5), all on one event-loop thread;
+ * it, its trees and opens are only touched by that thread. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,87 @@ struct srv_session *srv_session_new(struct srv_conn *c)
 	memcpy(s->preauth, c->preauth, sizeof(s->preauth));
 	idtab_init(&s->opens, c->srv->cfg->max_opens_per_session);
 	c->sessions[c->nsessions++] = s;
+	s->chans[0].conn = c; /* its key is keys.signing (srv_session_signing_key) */
+	s->nchans = 1;
 	return s;
+}
+
+/* ---- channels (MS-SMB2 3.3.1.8) ---- */
+
+struct srv_channel *srv_session_channel(struct srv_session *s, const struct srv_conn *c)
+{
+	for (uint32_t i = 0; i < s->nchans; i++)
+		if (s->chans[i].conn == c)
+			return &s->chans[i];
+	return NULL;
+}
+
+bool srv_session_add_channel(struct srv_session *s, struct srv_conn *c, const uint8_t key[16],
+			     enum crypto_sign_alg alg)
+{
+	if (s->nchans == SRV_MAX_CHANNELS || c->nsessions >= c->srv->cfg->max_sessions_per_conn ||
+	    c->nsessions >= sizeof(c->sessions) / sizeof(c->sessions[0]))
+		return false;
+	struct srv_channel *ch = &s->chans[s->nchans++];
+	ch->conn = c;
+	memcpy(ch->signing_key, key, 16);
+	ch->sign_alg = alg;
+	ch->bound = true;
+	c->sessions[c->nsessions++] = s;
+	return true;
+}
+
+const uint8_t *srv_session_signing_key(struct srv_session *s, const struct srv_conn *c,
+				       enum crypto_sign_alg *alg)
+{
+	struct srv_channel *ch = srv_session_channel(s, c);
+	if (ch && ch->bound) {
+		*alg = ch->sign_alg;
+		return ch->signing_key;
+	}
+	*alg = s->sign_alg;
+	return s->keys.signing;
+}
+
+static void conn_drop_session(struct srv_conn *c, struct srv_session *s)
+{
+	for (uint32_t i = 0; i < c->nsessions; i++) {
+		if (c->sessions[i] == s) {
+			c->sessions[i] = c->sessions[--c->nsessions];
+			break;
+		}
+	}
+}
+
+/* Connection c of s is lost while another channel stands: the session,
+ * its trees and opens stay (MS-SMB2 3.3.7.1); breaks for opens made on
+ * c go to the channel that remains. */
+static void session_lose_channel(struct srv_session *s, struct srv_conn *c)
+{
+	struct srv_channel *ch = srv_session_channel(s, c);
+	if (ch) {
+		OPENSSL_cleanse(ch->signing_key, sizeof(ch->signing_key));
+		*ch = s->chans[--s->nchans];
+	}
+	conn_drop_session(c, s);
+	struct srv_conn *rest = s->chans[0].conn;
+	for (uint32_t i = 0; i < s->opens.cap; i++) {
+		struct srv_open *o = s->opens.obj[i];
+		if (!o || o->conn_id != c->id)
+			continue;
+		if (o->file)
+			pthread_mutex_lock(&o->file->mu);
+		o->conn_id = rest->id;
+		if (o->file)
+			pthread_mutex_unlock(&o->file->mu);
+	}
+	/* PreviousSessionId finds the session on a connection that stands. */
+	if (s->state == SESS_VALID || s->state == SESS_EXPIRED) {
+		srv_durable_session_unregister(s->id);
+		srv_durable_session_register_id(rest, s->id);
+	}
+	LOG_INFO("%s: session %llx loses this channel, %u remain", c->peer,
+		 (unsigned long long)s->id, s->nchans);
 }
 
 /* ---- the global session table ---- */
@@ -123,6 +204,8 @@ void srv_session_publish(struct srv_conn *c, struct srv_session *s)
 	e->pub.guest = s->ident.guest;
 	memcpy(e->pub.client_guid, c->client_guid, 16);
 	memcpy(e->pub.user, s->ident.user, sizeof(e->pub.user));
+	e->pub.loop = c->loop;
+	e->pub.sess = s;
 	pthread_mutex_lock(&pub_mu);
 	struct pub_entry **b = &pub_tab[s->id % SESS_PUB_BUCKETS];
 	e->next = *b;
@@ -147,6 +230,28 @@ static void session_unpublish(struct srv_session *s)
 	}
 	s->published = false;
 	pthread_mutex_unlock(&pub_mu);
+}
+
+void srv_session_move_prepare(const struct srv_session *s, struct srv_session_move *m)
+{
+	m->id = s->id;
+	m->published = s->published;
+	m->valid = s->state == SESS_VALID || s->state == SESS_EXPIRED;
+}
+
+void srv_session_moved(const struct srv_session_move *m, struct srv_conn *c)
+{
+	if (m->published) {
+		pthread_mutex_lock(&pub_mu);
+		for (struct pub_entry *e = pub_tab[m->id % SESS_PUB_BUCKETS]; e; e = e->next)
+			if (e->pub.id == m->id)
+				e->pub.loop = c->loop;
+		pthread_mutex_unlock(&pub_mu);
+	}
+	if (m->valid) {
+		srv_durable_session_unregister(m->id);
+		srv_durable_session_register_id(c, m->id);
+	}
 }
 
 bool srv_session_find_global(uint64_t id, struct srv_session_pub *out)
@@ -285,12 +390,12 @@ void srv_session_destroy(struct srv_conn *c, struct srv_session *s)
 	idtab_free(&s->opens);
 	if (s->auth)
 		auth_free(s->auth);
-	for (uint32_t i = 0; i < c->nsessions; i++) {
-		if (c->sessions[i] == s) {
-			c->sessions[i] = c->sessions[--c->nsessions];
-			break;
-		}
-	}
+	/* Gone from every channel at once (a LOGOFF on any of them). */
+	for (uint32_t i = 0; i < s->nchans; i++)
+		if (s->chans[i].conn != c)
+			conn_drop_session(s->chans[i].conn, s);
+	conn_drop_session(c, s);
+	OPENSSL_cleanse(s->chans, sizeof(s->chans));
 	OPENSSL_cleanse(&s->keys, sizeof(s->keys));
 	OPENSSL_cleanse(&s->ident, sizeof(s->ident));
 	free(s);
@@ -298,6 +403,15 @@ void srv_session_destroy(struct srv_conn *c, struct srv_session *s)
 
 void srv_conn_cleanup(struct srv_conn *c)
 {
+	srv_bind_free(c);
+	/* A session another channel still holds outlives this connection. */
+	for (uint32_t i = 0; i < c->nsessions;) {
+		struct srv_session *s = c->sessions[i];
+		if (s->nchans > 1 && s->state != SESS_LOGGED_OFF && srv_session_channel(s, c))
+			session_lose_channel(s, c);
+		else
+			i++;
+	}
 	srv_oplock_conn_gone(c);
 	srv_durable_conn_lost(c); /* durable.c: durable opens outlive c */
 	while (c->nsessions)

@@ -243,6 +243,15 @@ static void client_conn_leave(struct srv_conn *c)
 	pthread_mutex_unlock(&reg_mu);
 }
 
+void srv_oplock_conn_moved(struct srv_conn *c, struct srv_loop *to)
+{
+	pthread_mutex_lock(&reg_mu);
+	for (struct client_conn *e = client_conns; e; e = e->next)
+		if (e->conn_id == c->id && e->loop == c->loop)
+			e->loop = to;
+	pthread_mutex_unlock(&reg_mu);
+}
+
 /* The client's first connection, or false. */
 static bool client_conn_first(const uint8_t *guid, struct srv_loop **loop, uint64_t *conn_id)
 {
@@ -312,7 +321,9 @@ static void break_note_run(struct srv_task *t)
 	} else if (!n->lease && s && s->has_key && s->signing_required && buf_ok(&c->out)) {
 		struct iovec iov = {c->out.p + off, c->out.len - off};
 		put_le32(c->out.p + off + 16, get_le32(c->out.p + off + 16) | SMB2_FLAGS_SIGNED);
-		crypto_smb2_sign(s->sign_alg, s->keys.signing, &iov, 1);
+		enum crypto_sign_alg alg;
+		const uint8_t *key = srv_session_signing_key(s, c, &alg);
+		crypto_smb2_sign(alg, key, &iov, 1);
 	}
 	srv_end_frame(c);
 	free(n);

@@ -89,6 +89,10 @@ void srv_oplock_flush_notes(void);
 
 /* On c's loop as it goes: its waiting CREATEs end. */
 void srv_oplock_conn_gone(struct srv_conn *c);
+/* c moves to loop to (a session binding, conn.c): the client's
+ * connection registry follows, before c->loop changes. */
+struct srv_loop;
+void srv_oplock_conn_moved(struct srv_conn *c, struct srv_loop *to);
 
 /* durable.c, under o->file->mu: o's caching in lease terms (RWH bits). */
 uint32_t srv_oplock_state(const struct srv_open *o);

@@ -32,6 +32,9 @@ static void fill_common(struct srv_conn *c, struct smb2_negotiate_resp *rs, uint
 	rs->capabilities = 0;
 	if (dialect >= SMB2_DIALECT_210 && dialect != SMB2_DIALECT_WILDCARD)
 		rs->capabilities |= SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING;
+	/* Session binding (smb2_session.c, MS-SMB2 3.3.5.5): 3.x only. */
+	if (dialect >= SMB2_DIALECT_300 && dialect != SMB2_DIALECT_WILDCARD && cfg->multi_channel)
+		rs->capabilities |= SMB2_GLOBAL_CAP_MULTI_CHANNEL;
 	uint32_t io = dialect == SMB2_DIALECT_202 ? 65536 : cfg->max_io;
 	rs->max_transact = io;
 	rs->max_read = io;

@@ -1,4 +1,5 @@
 /* SESSION_SETUP and LOGOFF (MS-SMB2 3.3.5.5, 3.3.5.6). */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -302,22 +303,128 @@ static void sign_with_global(struct srv_req *r, const struct srv_session_pub *p,
 	r->sign_sess = c->bind_sign;
 }
 
+/* A binding in progress on a connection (MS-SMB2 3.3.5.5.2 creates no
+ * new session: the exchange has its own security context and, for
+ * 3.1.1, its own preauth hash, from which the channel's key comes). */
+struct srv_bind {
+	uint64_t session_id;
+	struct auth_ctx *auth;
+	uint8_t preauth[64];
+};
+
+void srv_bind_free(struct srv_conn *c)
+{
+	struct srv_bind *b = c->bind;
+	if (!b)
+		return;
+	if (b->auth)
+		auth_free(b->auth);
+	OPENSSL_cleanse(b, sizeof(*b));
+	free(b);
+	c->bind = NULL;
+}
+
+/* The binding's authentication (MS-SMB2 3.3.5.5.3): the same user as
+ * the session's gains connection c as a channel, with a signing key of
+ * its own derived from the session key of this exchange (and, for
+ * 3.1.1, the binding's preauth hash). */
+static NTSTATUS bind_step(struct srv_req *r, const struct smb2_session_setup_req *rq,
+			  struct srv_session *s)
+{
+	struct srv_conn *c = r->conn;
+	struct srv_bind *b = c->bind;
+	if (b && b->session_id != s->id)
+		srv_bind_free(c);
+	b = c->bind;
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return STATUS_INSUFFICIENT_RESOURCES;
+		b->session_id = s->id;
+		memcpy(b->preauth, c->preauth, sizeof(b->preauth));
+		b->auth = auth_start(c->srv->passdb, c->srv->cfg->netbios_name, c->srv->dns_name);
+		c->bind = b;
+		if (!b->auth) {
+			srv_bind_free(c);
+			return STATUS_INSUFFICIENT_RESOURCES;
+		}
+	}
+	if (c->dialect == SMB2_DIALECT_311) {
+		struct iovec iov = {(void *)r->msg.base, r->msg.len};
+		crypto_preauth_update(b->preauth, &iov, 1);
+	}
+	struct buf tok;
+	buf_init(&tok, 65536);
+	NTSTATUS st = auth_step(b->auth, rq->token, rq->token_len, &tok);
+	if (st == STATUS_MORE_PROCESSING_REQUIRED) {
+		struct smb2_session_setup_resp rs = {0, tok.p, (uint16_t)tok.len};
+		smb2_encode_session_setup_resp(r->out, r->rsp_off, &rs);
+		r->keep_body = true;
+		if (c->dialect == SMB2_DIALECT_311)
+			r->preauth_rsp = b->preauth;
+		buf_free(&tok);
+		return st;
+	}
+	if (st != STATUS_SUCCESS) {
+		buf_free(&tok);
+		srv_bind_free(c);
+		LOG_INFO("%s: session binding to %llx failed: 0x%08x", c->peer,
+			 (unsigned long long)s->id, st);
+		return st;
+	}
+	const struct auth_identity *id = auth_identity(b->auth);
+	/* Another user (or guest, or anonymous) cannot bind to the session
+	 * (MS-SMB2 3.3.5.5.3: the new security context must be the
+	 * session's); Windows and Samba answer ACCESS_DENIED. */
+	if (id->anonymous || id->guest || !id->has_session_key || !s->owner[0] ||
+	    strcasecmp(id->user, s->owner) || strcasecmp(id->domain, s->owner_domain)) {
+		LOG_INFO("%s: session binding to %llx as '%s' refused: session of '%s'", c->peer,
+			 (unsigned long long)s->id, id->user, s->owner);
+		buf_free(&tok);
+		srv_bind_free(c);
+		return STATUS_ACCESS_DENIED;
+	}
+	struct smb2_keys keys;
+	size_t klen = c->cipher == SMB2_ENC_AES256_CCM || c->cipher == SMB2_ENC_AES256_GCM ? 32 : 16;
+	crypto_derive_keys(c->dialect, id->session_key, b->preauth, klen, &keys);
+	bool added = srv_session_add_channel(s, c, keys.signing, c->sign_alg);
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	srv_bind_free(c);
+	if (!added) {
+		buf_free(&tok);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	c->any_valid_session = true;
+	struct smb2_session_setup_resp rs = {0, tok.p, (uint16_t)tok.len};
+	if (s->encrypt)
+		rs.session_flags = SMB2_SESSION_FLAG_ENCRYPT_DATA;
+	smb2_encode_session_setup_resp(r->out, r->rsp_off, &rs);
+	buf_free(&tok);
+	/* The final response is signed with the new channel's key. */
+	r->sign_final_session_setup = true;
+	r->sign_sess = s;
+	LOG_INFO("%s: session %llx bound: channel %u", c->peer, (unsigned long long)s->id,
+		 s->nchans);
+	return STATUS_SUCCESS;
+}
+
 /* SESSION_SETUP with SMB2_SESSION_FLAG_BINDING (MS-SMB2 3.3.5.5): a
  * session of another connection asks to gain this one as a channel.
- * daxsmbd has no multichannel (it does not advertise
- * SMB2_GLOBAL_CAP_MULTI_CHANNEL): every binding is refused.  The request
- * is still checked against the global session table in the order of
- * 3.3.5.5, so that the status says what is wrong with it, and the
- * answer to a request signed with the session's key is signed with that
- * key, as the client expects of any answer about its session. */
+ * The request is checked against the global session table in the order
+ * of 3.3.5.5.  By the time it is processed this connection runs on the
+ * session's event-loop thread (conn.c moved it there), where the
+ * session may be touched; a connection that could not move (it holds
+ * opens or pending work) is refused.  An answer to a request signed
+ * with the session's key is signed with that key, as the client expects
+ * of any answer about its session. */
 NTSTATUS srv_session_bind(struct srv_req *r, const struct smb2_session_setup_req *rq)
 {
 	struct srv_conn *c = r->conn;
-	(void)rq;
 	struct srv_session_pub p;
 	bool found = r->hdr.session_id && srv_session_find_global(r->hdr.session_id, &p);
 	enum crypto_sign_alg alg = c->sign_alg;
 	bool sign = found && bind_request_signed(r, &p, &alg);
+	bool here = found && p.loop == c->loop;
 	NTSTATUS st;
 	if (!found)
 		st = c->dialect < SMB2_DIALECT_300 ? STATUS_REQUEST_NOT_ACCEPTED
@@ -332,7 +439,7 @@ NTSTATUS srv_session_bind(struct srv_req *r, const struct smb2_session_setup_req
 		st = STATUS_NOT_SUPPORTED;
 	else if (c->dialect < SMB2_DIALECT_300)
 		st = STATUS_REQUEST_NOT_ACCEPTED;       /* no binding before 3.0 */
-	else if (p.conn_id == c->id)
+	else if (p.conn_id == c->id || (here && srv_session_channel(p.sess, c)))
 		st = STATUS_REQUEST_NOT_ACCEPTED;       /* already this connection's */
 	else if (p.dialect != c->dialect)
 		st = STATUS_INVALID_PARAMETER;
@@ -344,8 +451,23 @@ NTSTATUS srv_session_bind(struct srv_req *r, const struct smb2_session_setup_req
 		st = STATUS_INVALID_PARAMETER;
 	else if (!sign)
 		st = STATUS_ACCESS_DENIED;              /* not signed by the session's key */
-	else
-		st = STATUS_REQUEST_NOT_ACCEPTED;       /* no multichannel */
+	else if (!c->srv->cfg->multi_channel)
+		st = STATUS_REQUEST_NOT_ACCEPTED;       /* `server multi channel support = no` */
+	else if (!here)
+		st = STATUS_REQUEST_NOT_ACCEPTED;       /* this connection could not move */
+	else if (p.sess->state == SESS_EXPIRED)
+		st = STATUS_NETWORK_SESSION_EXPIRED;
+	else if (p.sess->state != SESS_VALID)
+		st = STATUS_USER_SESSION_DELETED;
+	else {
+		/* Every answer but the last is signed with the session's
+		 * key (MS-SMB2 3.3.4.1.1); the last with the channel's. */
+		st = bind_step(r, rq, p.sess);
+		if (st != STATUS_SUCCESS)
+			sign_with_global(r, &p, alg);
+		OPENSSL_cleanse(&p, sizeof(p));
+		return st;
+	}
 	LOG_INFO("%s: session binding to %llx refused: 0x%08x%s", c->peer,
 		 (unsigned long long)r->hdr.session_id, st, sign ? " (signed)" : "");
 	if (sign)
@@ -354,16 +476,32 @@ NTSTATUS srv_session_bind(struct srv_req *r, const struct smb2_session_setup_req
 	return st;
 }
 
+void srv_session_sign_foreign(struct srv_req *r, struct srv_session *s)
+{
+	struct srv_session_pub p;
+	memset(&p, 0, sizeof(p));
+	bool have;
+	if (s) {
+		have = s->has_key;
+		p.id = s->id;
+		p.has_key = s->has_key;
+		p.sign_alg = s->sign_alg;
+		memcpy(p.signing_key, s->keys.signing, 16);
+	} else {
+		have = r->hdr.session_id && srv_session_find_global(r->hdr.session_id, &p);
+	}
+	enum crypto_sign_alg alg;
+	if (have && bind_request_signed(r, &p, &alg))
+		sign_with_global(r, &p, alg);
+	OPENSSL_cleanse(&p, sizeof(p));
+}
+
 /* A SESSION_SETUP naming a session of another connection without the
  * BINDING flag: USER_SESSION_DELETED, signed with that session's key
  * when the request was (MS-SMB2 3.3.5.5: GlobalSessionTable). */
 static NTSTATUS session_elsewhere(struct srv_req *r)
 {
-	struct srv_session_pub p;
-	enum crypto_sign_alg alg;
-	if (srv_session_find_global(r->hdr.session_id, &p) && bind_request_signed(r, &p, &alg))
-		sign_with_global(r, &p, alg);
-	OPENSSL_cleanse(&p, sizeof(p));
+	srv_session_sign_foreign(r, NULL);
 	return STATUS_USER_SESSION_DELETED;
 }
 

@@ -121,6 +121,19 @@ struct srv_open {
 
 enum sess_state { SESS_IN_PROGRESS, SESS_VALID, SESS_EXPIRED, SESS_LOGGED_OFF };
 
+/* One entry of Session.ChannelList (MS-SMB2 3.3.1.8): a connection the
+ * session is bound to, with that channel's signing key.  Every channel
+ * of a session lives on the session's event-loop thread (a connection
+ * that binds is handed over to it first, conn.c), so the list and the
+ * connections it names are only touched there. */
+#define SRV_MAX_CHANNELS 32
+struct srv_channel {
+	struct srv_conn *conn;
+	uint8_t signing_key[16];
+	enum crypto_sign_alg sign_alg;
+	bool bound;                    /* false: the session's own key */
+};
+
 struct srv_session {
 	uint64_t id;
 	enum sess_state state;
@@ -147,6 +160,10 @@ struct srv_session {
 	bool reauth;                   /* s->auth is a re-authentication */
 	time_t expires;                /* SESS_EXPIRED from then on; 0: never */
 	bool published;                /* in the global session table (objects.c) */
+	/* Session.ChannelList: [0] is the connection that established it
+	 * (its key is keys.signing); the others bound to it later. */
+	struct srv_channel chans[SRV_MAX_CHANNELS];
+	uint32_t nchans;
 };
 
 struct srv_async;
@@ -215,9 +232,16 @@ struct srv_conn {
 	struct srv_session *sessions[64];
 	uint32_t nsessions;
 	bool any_valid_session;
-	/* smb2_session.c: signs the answer to a refused session binding
-	 * with the key of the session it named (allocated on first use) */
+	/* smb2_session.c: signs the answer to a refused session binding, or
+	 * to a request signed with a session key that is not this
+	 * channel's, with that key (allocated on first use) */
 	struct srv_session *bind_sign;
+	/* smb2_session.c: a session binding in progress on this connection
+	 * (its own authentication and, for 3.1.1, its own preauth hash). */
+	struct srv_bind *bind;
+	/* conn.c: the loop this connection moves to before its next frame
+	 * (a binding to a session of that loop, smb2_session.c) */
+	struct srv_loop *move_to;
 	/* oplock.c: CREATEs of this connection waiting for breaks */
 	struct srv_oplock_waiter *oplock_waiters;
 };
@@ -330,10 +354,41 @@ struct srv_session_pub {
 	bool anonymous, guest;
 	uint8_t client_guid[16];
 	char user[64];
+	/* The session's loop; sess may be dereferenced on that loop's
+	 * thread only, and only while the entry stands. */
+	struct srv_loop *loop;
+	struct srv_session *sess;
 };
 void srv_session_publish(struct srv_conn *c, struct srv_session *s);
 /* Copies the entry of session id into out; false when there is none. */
 bool srv_session_find_global(uint64_t id, struct srv_session_pub *out);
+/* c takes its sessions to c's (new) loop (conn.c): what the tables need
+ * of each is copied first, then the tables follow. */
+struct srv_session_move {
+	uint64_t id;
+	bool published;
+	bool valid;
+};
+void srv_session_move_prepare(const struct srv_session *s, struct srv_session_move *m);
+void srv_session_moved(const struct srv_session_move *m, struct srv_conn *c);
+/* The channel of s that is connection c, or NULL. */
+struct srv_channel *srv_session_channel(struct srv_session *s, const struct srv_conn *c);
+/* Adds c as a channel of s (MS-SMB2 3.3.5.5.3); false when full. */
+bool srv_session_add_channel(struct srv_session *s, struct srv_conn *c, const uint8_t key[16],
+			     enum crypto_sign_alg alg);
+/* The signing key and algorithm for messages of s on connection c. */
+const uint8_t *srv_session_signing_key(struct srv_session *s, const struct srv_conn *c,
+				       enum crypto_sign_alg *alg);
+/* conn.c: true when frame (a binding SESSION_SETUP for a session of
+ * another loop) must first move c to that loop (c->move_to set). */
+bool srv_bind_needs_move(struct srv_conn *c, const uint8_t *frame, size_t len);
+/* smb2_session.c: the error answering r, a request signed with the key
+ * of session s (or, s NULL, of the session its header names, not one of
+ * this connection) rather than this channel's, is signed with that key:
+ * the client checks the answer with the key it signed with. */
+void srv_session_sign_foreign(struct srv_req *r, struct srv_session *s);
+/* smb2_session.c: drops a binding in progress (connection teardown). */
+void srv_bind_free(struct srv_conn *c);
 /* smb2_session.c: a SESSION_SETUP with SMB2_SESSION_FLAG_BINDING. */
 struct smb2_session_setup_req;
 NTSTATUS srv_session_bind(struct srv_req *r, const struct smb2_session_setup_req *rq);

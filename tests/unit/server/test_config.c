@@ -42,7 +42,7 @@ static void test_full(void **state)
 		"# comment\n[global]\n  smb ports = 4450 4451\n  interfaces = 127.0.0.1, ::1\n"
 		"  passdb file = /x/passdb\n  server signing = mandatory\n"
 		"  server min protocol = SMB2_10\n  server max protocol = SMB3_02\n"
-		"  log level = 3\n  Max Connections = 10\n"
+		"  log level = 3\n  Max Connections = 10\n  server multi channel support = no\n"
 		"[Data]\n  path = %s\n  read only = no\n  guest ok = yes\n"
 		"  valid users = alice, bob\n  browseable = no\n  comment = the data\n"
 		"[ro]\n  path = %s\n  force user = nobody\n",
@@ -58,6 +58,7 @@ static void test_full(void **state)
 	assert_int_equal(c->max_proto, 0x0302);
 	assert_int_equal(c->log_level, 3);
 	assert_int_equal(c->max_connections, 10);
+	assert_false(c->multi_channel);
 	const struct share_cfg *s = config_find_share(c, "data");
 	assert_non_null(s);
 	assert_false(s->read_only);
@@ -93,6 +94,7 @@ static void test_errors(void **state)
 		"[a/b]\n path = /tmp\n",                       /* bad name */
 		"[s]\n path = /tmp\n read only = maybe\n",
 		"[global]\n interfaces = no-such-if0\n",
+		"[global]\n server multi channel support = sometimes\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
@@ -111,6 +113,7 @@ static void test_unknown_is_warning(void **state)
 	struct srv_config *c = parse("[global]\n frobnicate = 1\n[s]\n path = %s\n wibble = 2\n", err,
 				     sizeof(err));
 	assert_non_null(c);
+	assert_true(c->multi_channel); /* `server multi channel support` defaults to yes */
 	config_free(c);
 }
 

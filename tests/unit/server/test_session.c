@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "server/loop.h"
 #include "server/srv.h"
 
 static struct srv_config cfg;
@@ -197,12 +198,154 @@ static void test_binding_refused(void **state)
 	srv_conn_cleanup(&c5);
 }
 
+/* Session.ChannelList: a bound connection finds the session and signs
+ * with its own key; losing one channel keeps the session, destroying it
+ * (LOGOFF on any channel) removes it from every channel. */
+static void test_channels(void **state)
+{
+	(void)state;
+	struct srv_conn c1, c2, c3;
+	cfg.multi_channel = true;
+	conn_init(&c1, 11, SMB2_DIALECT_311, CRYPTO_SIGN_AES_CMAC);
+	conn_init(&c2, 12, SMB2_DIALECT_311, CRYPTO_SIGN_HMAC_SHA256);
+	conn_init(&c3, 13, SMB2_DIALECT_311, CRYPTO_SIGN_AES_CMAC);
+	struct srv_session *s = user_session(&c1);
+	uint64_t id = s->id;
+	assert_null(srv_session_lookup(&c2, id));
+	uint8_t k2[16];
+	memset(k2, 0x22, 16);
+	assert_true(srv_session_add_channel(s, &c2, k2, c2.sign_alg));
+	assert_ptr_equal(srv_session_lookup(&c2, id), s);
+	assert_ptr_equal(srv_session_lookup(&c1, id), s);
+	enum crypto_sign_alg alg;
+	const uint8_t *k = srv_session_signing_key(s, &c2, &alg);
+	assert_memory_equal(k, k2, 16);
+	assert_int_equal(alg, CRYPTO_SIGN_HMAC_SHA256);
+	k = srv_session_signing_key(s, &c1, &alg);
+	assert_memory_equal(k, s->keys.signing, 16);
+	assert_int_equal(alg, CRYPTO_SIGN_AES_CMAC);
+	assert_non_null(srv_session_channel(s, &c2));
+	assert_null(srv_session_channel(s, &c3));
+
+	/* the first connection goes: the session stays on the second */
+	srv_conn_cleanup(&c1);
+	assert_int_equal(c1.nsessions, 0);
+	assert_ptr_equal(srv_session_lookup(&c2, id), s);
+	assert_int_equal(s->nchans, 1);
+	k = srv_session_signing_key(s, &c2, &alg);
+	assert_memory_equal(k, k2, 16);
+	struct srv_session_pub p;
+	assert_true(srv_session_find_global(id, &p));
+
+	/* a third channel; then the session ends (LOGOFF on it) everywhere */
+	uint8_t k3[16];
+	memset(k3, 0x33, 16);
+	assert_true(srv_session_add_channel(s, &c3, k3, c3.sign_alg));
+	assert_int_equal(s->nchans, 2);
+	srv_session_destroy(&c3, s);
+	assert_null(srv_session_lookup(&c2, id));
+	assert_null(srv_session_lookup(&c3, id));
+	assert_int_equal(c2.nsessions, 0);
+	assert_int_equal(c3.nsessions, 0);
+	assert_false(srv_session_find_global(id, &p));
+
+	/* the channel limit */
+	s = user_session(&c2);
+	for (uint32_t i = 1; i < SRV_MAX_CHANNELS; i++) {
+		struct srv_conn *x = calloc(1, sizeof(*x));
+		conn_init(x, 100 + i, SMB2_DIALECT_311, CRYPTO_SIGN_AES_CMAC);
+		assert_true(srv_session_add_channel(s, x, k3, x->sign_alg));
+	}
+	assert_false(srv_session_add_channel(s, &c3, k3, c3.sign_alg));
+	struct srv_conn *bound[SRV_MAX_CHANNELS];
+	for (uint32_t i = 1; i < SRV_MAX_CHANNELS; i++)
+		bound[i] = s->chans[i].conn;
+	srv_session_destroy(&c2, s);
+	for (uint32_t i = 1; i < SRV_MAX_CHANNELS; i++) {
+		assert_int_equal(bound[i]->nsessions, 0);
+		free(bound[i]);
+	}
+	srv_conn_cleanup(&c2);
+	srv_conn_cleanup(&c3);
+	cfg.multi_channel = false;
+}
+
+/* A binding SESSION_SETUP frame for session sid. */
+static void bind_frame(uint8_t *f, size_t len, uint64_t sid, uint8_t flags, uint16_t cmd)
+{
+	memset(f, 0, len);
+	put_le32(f, SMB2_PROTO_ID);
+	put_le16(f + 4, 64);
+	put_le16(f + 12, cmd);
+	put_le64(f + 40, sid);
+	f[64] = 25;
+	f[66] = flags;
+}
+
+/* A connection moves to the loop of the session it binds to, unless
+ * something of it is tied to its own loop. */
+static void test_bind_move(void **state)
+{
+	(void)state;
+	struct srv_loop l1, l2;
+	struct srv_conn c1, c2;
+	uint8_t f[64 + 24];
+	cfg.multi_channel = true;
+	conn_init(&c1, 21, SMB2_DIALECT_311, CRYPTO_SIGN_AES_CMAC);
+	conn_init(&c2, 22, SMB2_DIALECT_311, CRYPTO_SIGN_AES_CMAC);
+	c1.loop = &l1;
+	c2.loop = &l2;
+	struct srv_session *s = user_session(&c1);
+	bind_frame(f, sizeof(f), s->id, SMB2_SESSION_FLAG_BINDING, SMB2_SESSION_SETUP);
+	assert_true(srv_bind_needs_move(&c2, f, sizeof(f)));
+	assert_ptr_equal(c2.move_to, &l1);
+	c2.move_to = NULL;
+	/* same loop, no BINDING flag, another command, unknown session,
+	 * a 2.1 connection, a truncated frame: no move */
+	assert_false(srv_bind_needs_move(&c1, f, sizeof(f)));
+	assert_false(srv_bind_needs_move(&c2, f, 64));
+	bind_frame(f, sizeof(f), s->id, 0, SMB2_SESSION_SETUP);
+	assert_false(srv_bind_needs_move(&c2, f, sizeof(f)));
+	bind_frame(f, sizeof(f), s->id, SMB2_SESSION_FLAG_BINDING, SMB2_TREE_CONNECT);
+	assert_false(srv_bind_needs_move(&c2, f, sizeof(f)));
+	bind_frame(f, sizeof(f), s->id + 99, SMB2_SESSION_FLAG_BINDING, SMB2_SESSION_SETUP);
+	assert_false(srv_bind_needs_move(&c2, f, sizeof(f)));
+	bind_frame(f, sizeof(f), s->id, SMB2_SESSION_FLAG_BINDING, SMB2_SESSION_SETUP);
+	c2.dialect = SMB2_DIALECT_210;
+	assert_false(srv_bind_needs_move(&c2, f, sizeof(f)));
+	c2.dialect = SMB2_DIALECT_311;
+	/* knob off */
+	cfg.multi_channel = false;
+	assert_false(srv_bind_needs_move(&c2, f, sizeof(f)));
+	cfg.multi_channel = true;
+	/* async work pending on its loop */
+	c2.nasync = 1;
+	assert_false(srv_bind_needs_move(&c2, f, sizeof(f)));
+	c2.nasync = 0;
+	/* a session of its own with an open */
+	struct srv_session *own = srv_session_new(&c2);
+	assert_non_null(own);
+	assert_true(srv_bind_needs_move(&c2, f, sizeof(f)));
+	c2.move_to = NULL;
+	own->opens.count = 1;
+	assert_false(srv_bind_needs_move(&c2, f, sizeof(f)));
+	own->opens.count = 0;
+	assert_null(c2.move_to);
+	srv_session_destroy(&c2, own);
+	srv_session_destroy(&c1, s);
+	srv_conn_cleanup(&c1);
+	srv_conn_cleanup(&c2);
+	cfg.multi_channel = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_expiry, setup),
 		cmocka_unit_test_setup(test_global_table, setup),
 		cmocka_unit_test_setup(test_binding_refused, setup),
+		cmocka_unit_test_setup(test_channels, setup),
+		cmocka_unit_test_setup(test_bind_move, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
