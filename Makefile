@@ -4,7 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 
-.PHONY: all build run test unit interop asan fuzz fuzz-smoke bench clean deps-build deps-test
+.PHONY: all build run test unit interop asan fuzz fuzz-campaign fuzz-smoke bench clean deps-build deps-test
 
 all: build
 
@@ -42,6 +42,13 @@ fuzz:
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=disabled
 	ninja -C $(FUZZ_BUILD)
 	tests/fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-300}
+
+# Long campaigns in CPU time per target (FUZZ_CPU seconds, default 1800),
+# corpora kept in FUZZ_WORK between campaigns.
+fuzz-campaign:
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=disabled
+	ninja -C $(FUZZ_BUILD)
+	CPUSECS=$${FUZZ_CPU:-1800} tests/fuzz/campaign.sh $(FUZZ_BUILD) $${FUZZ_WORK:-fuzz-work}
 
 fuzz-smoke:
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=disabled
