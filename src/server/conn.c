@@ -18,6 +18,22 @@
 #include "server/srv.h"
 #include "transport/tp.h"
 
+void srv_tasks_run(struct srv_task *t)
+{
+	struct srv_task *rev = NULL;
+	while (t) {
+		struct srv_task *next = t->next;
+		t->next = rev;
+		rev = t;
+		t = next;
+	}
+	while (rev) {
+		struct srv_task *next = rev->next;
+		rev->fn(rev);
+		rev = next;
+	}
+}
+
 #define RBUF_MIN (64 * 1024)  /* read many small requests per recv */
 #define OUT_BATCH (256 * 1024) /* replies sent together at most */
 #define RBUF_KEEP (128 * 1024)
@@ -86,19 +102,7 @@ static void drain_done(struct srv_loop *l)
 	struct srv_task *t = l->tasks;
 	l->tasks = NULL;
 	pthread_mutex_unlock(&l->mu);
-	/* Oldest first. */
-	struct srv_task *rev = NULL;
-	while (t) {
-		struct srv_task *next = t->next;
-		t->next = rev;
-		rev = t;
-		t = next;
-	}
-	while (rev) {
-		struct srv_task *next = rev->next;
-		rev->fn(rev);
-		rev = next;
-	}
+	srv_tasks_run(t);
 	while (a) {
 		struct srv_async *next = a->job_next;
 		struct srv_conn *c = a->conn;

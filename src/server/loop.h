@@ -36,6 +36,8 @@ int srv_loop_start(struct srv_loop *l, struct srv *srv);
 /* Queues t; t->fn(t) runs on l's thread soon after (t owns itself: fn
  * frees it).  Safe from any thread. */
 void srv_loop_post(struct srv_loop *l, struct srv_task *t);
+/* Runs a list of tasks kept newest first (as posted), oldest first. */
+void srv_tasks_run(struct srv_task *newest_first);
 /* On l's thread: the live connection with this id, or NULL (a posted task
  * names its connection by id, never by a pointer that may be gone). */
 struct srv_conn *srv_loop_find_conn(struct srv_loop *l, uint64_t id);

@@ -339,20 +339,10 @@ static __thread struct srv_task *deferred; /* newest first */
 
 void srv_oplock_flush_notes(void)
 {
-	struct srv_task *t = deferred, *rev = NULL;
+	struct srv_task *t = deferred;
 	deferred = NULL;
 	defer_loop = NULL;
-	while (t) {
-		struct srv_task *next = t->next;
-		t->next = rev;
-		rev = t;
-		t = next;
-	}
-	while (rev) {
-		struct srv_task *next = rev->next;
-		rev->fn(rev);
-		rev = next;
-	}
+	srv_tasks_run(t);
 }
 
 static void post_note(const struct srv_open *o, bool lease, const struct buf *body)

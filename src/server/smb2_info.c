@@ -391,6 +391,17 @@ static NTSTATUS rename_opens_check(struct srv_open *o, const char *path, bool re
 	return st;
 }
 
+/* MS-SMB2 3.3.5.21.1: with RootDirectory 0 a rename or link target is a
+ * full pathname (MS-FSCC 2.1.5), which may lead with one '\' (smbclient's
+ * hardlink sends that); share-relative either way.  UTF-16LE. */
+static void skip_leading_backslash(const uint8_t **name, uint32_t *len)
+{
+	if (*len >= 2 && (*name)[0] == '\\' && (*name)[1] == 0) {
+		*name += 2;
+		*len -= 2;
+	}
+}
+
 static NTSTATUS set_rename(struct srv_req *r, struct srv_open *o, const uint8_t *p, size_t n)
 {
 	struct fscc_rename_info ri;
@@ -412,13 +423,9 @@ static NTSTATUS set_rename(struct srv_req *r, struct srv_open *o, const uint8_t 
 		if (srv_streams_open(vst.dev, vst.file_id))
 			return STATUS_ACCESS_DENIED;
 	}
-	/* A full pathname may lead with one '\' (as for links, below). */
 	const uint8_t *name = ri.name;
 	uint32_t name_len = ri.name_len;
-	if (name_len >= 2 && name[0] == '\\' && name[1] == 0) {
-		name += 2;
-		name_len -= 2;
-	}
+	skip_leading_backslash(&name, &name_len);
 	char *path;
 	NTSTATUS st = srv_path_from_wire(name, name_len, &path);
 	if (st)
@@ -559,15 +566,9 @@ static NTSTATUS set_link(struct srv_open *o, const uint8_t *p, size_t n)
 		return st;
 	if (vst.nlink >= SRV_MAX_LINKS)
 		return STATUS_TOO_MANY_LINKS;
-	/* MS-SMB2 3.3.5.21.1: with RootDirectory 0 the name is a full
-	 * pathname (MS-FSCC 2.1.5), which may lead with one '\' (smbclient's
-	 * hardlink sends that); share-relative either way. */
 	const uint8_t *name = li.name;
 	uint32_t name_len = li.name_len;
-	if (name_len >= 2 && name[0] == '\\' && name[1] == 0) {
-		name += 2;
-		name_len -= 2;
-	}
+	skip_leading_backslash(&name, &name_len);
 	struct srv_name nm;
 	bool same = false;
 	st = srv_name_from_wire(name, name_len, &nm);

@@ -404,19 +404,9 @@ static void drain_loop(void)
 	}
 	struct srv_async *a = loop.done;
 	loop.done = NULL;
-	struct srv_task *t = loop.tasks, *rev = NULL;
+	struct srv_task *t = loop.tasks;
 	loop.tasks = NULL;
-	while (t) {
-		struct srv_task *next = t->next;
-		t->next = rev;
-		rev = t;
-		t = next;
-	}
-	while (rev) {
-		struct srv_task *next = rev->next;
-		rev->fn(rev);
-		rev = next;
-	}
+	srv_tasks_run(t);
 	while (a) {
 		struct srv_async *next = a->job_next;
 		srv_async_finish(a);
