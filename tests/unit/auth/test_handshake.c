@@ -144,7 +144,8 @@ static void named_empty_auth(int leg, struct buf *tok, void *arg)
 	put16(m + 12, lm->len);
 	put16(m + 14, lm->len);
 	put32(m + 16, off);
-	memcpy(m + off, lm->p, lm->len);
+	if (lm->len)
+		memcpy(m + off, lm->p, lm->len);
 	off += lm->len;
 	for (int f = 1; f < 6; f++)
 		put32(m + 12 + 8 * f + 4, off);
