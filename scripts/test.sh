@@ -34,7 +34,7 @@ count_interop() { # build label
   else
     local p f; p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
     pass=$((pass + p)); fail=$((fail + f))
-    [ "$f" -ne 0 ] && { grep -E '^FAIL' -A12 "$log" | tail -120; failed_steps+=("$2"); }
+    [ "$f" -ne 0 ] && { grep -E '^FAIL' -A60 "$log" | tail -300; failed_steps+=("$2"); }
   fi
   rm -f "$log"
 }
